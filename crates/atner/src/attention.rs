@@ -1,0 +1,98 @@
+//! Multi-head self-attention (§3.3, eq. 6–8) over a BiLSTM's outputs.
+//!
+//! Q = K = V = H, the BiLSTM output (`[batch, seq, d]`, d = 2·d_h). Each of the
+//! h heads attends in d_k = d / h dimensions (eq. 6–7); the heads are joined
+//! and projected by W_o (eq. 8). Padding keys are masked out, so a real
+//! character never attends to padding. As in the released code, the result is
+//! added to H (a residual connection) and layer-normalised.
+
+use tch::{nn, nn::Module, Kind, Tensor};
+
+use crate::bilstm::xavier;
+
+#[derive(Debug)]
+pub struct SelfAttention {
+    query: nn::Linear,
+    key: nn::Linear,
+    value: nn::Linear,
+    output: nn::Linear,
+    norm: nn::LayerNorm,
+    heads: i64,
+}
+
+impl SelfAttention {
+    /// `dim` must be divisible by `heads`.
+    pub fn new(vs: &nn::Path, dim: i64, heads: i64) -> Self {
+        assert!(
+            dim % heads == 0,
+            "attention width {dim} is not divisible by {heads} heads"
+        );
+        let linear = |name: &str| {
+            let config = nn::LinearConfig {
+                ws_init: xavier(dim, dim),
+                ..Default::default()
+            };
+            nn::linear(vs / name, dim, dim, config)
+        };
+        Self {
+            query: linear("query"),
+            key: linear("key"),
+            value: linear("value"),
+            output: linear("output"),
+            norm: nn::layer_norm(vs / "norm", vec![dim], Default::default()),
+            heads,
+        }
+    }
+
+    /// `h`: `[batch, seq, dim]`; `mask`: `[batch, seq]`, true at real characters.
+    pub fn forward(&self, h: &Tensor, mask: &Tensor) -> Tensor {
+        let (batch, seq, dim) = h.size3().expect("attention input is [batch, seq, dim]");
+        let d_k = dim / self.heads;
+        let split = |x: Tensor| x.view([batch, seq, self.heads, d_k]).transpose(1, 2);
+        let q = split(self.query.forward(h)); // [batch, heads, seq, d_k]
+        let k = split(self.key.forward(h));
+        let v = split(self.value.forward(h));
+        let scores = q.matmul(&k.transpose(2, 3)) / (d_k as f64).sqrt(); // [batch, heads, seq, seq]
+        let padding_keys = mask.logical_not().view([batch, 1, 1, seq]);
+        let weights = scores
+            .masked_fill(&padding_keys, f64::NEG_INFINITY)
+            .softmax(-1, Kind::Float);
+        let heads = weights.matmul(&v); // eq. 7: [batch, heads, seq, d_k]
+        let joined = heads.transpose(1, 2).contiguous().view([batch, seq, dim]);
+        let attended = self.output.forward(&joined); // eq. 8
+        self.norm.forward(&(h + attended)) // [batch, seq, dim]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bilstm::length_mask;
+    use tch::Device;
+
+    #[test]
+    fn padding_keys_are_ignored() {
+        tch::manual_seed(5);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let attention = SelfAttention::new(&vs.root(), 8, 2);
+        let sentence = Tensor::randn([1, 3, 8], (Kind::Float, Device::Cpu));
+        let alone = attention.forward(
+            &sentence,
+            &length_mask(&Tensor::from_slice(&[3i64]), 3, Device::Cpu),
+        );
+        let garbage = Tensor::full([1, 5, 8], 9.0, (Kind::Float, Device::Cpu));
+        let padded = Tensor::cat(&[&sentence, &garbage], 1);
+        let mask = length_mask(&Tensor::from_slice(&[3i64]), 8, Device::Cpu);
+        let out = attention.forward(&padded, &mask).narrow(1, 0, 3);
+        assert!(out.allclose(&alone, 1e-5, 1e-6, false));
+    }
+
+    #[test]
+    fn output_keeps_the_input_shape() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let attention = SelfAttention::new(&vs.root(), 240, 8);
+        let h = Tensor::randn([2, 4, 240], (Kind::Float, Device::Cpu));
+        let mask = Tensor::ones([2, 4], (Kind::Bool, Device::Cpu));
+        assert_eq!(attention.forward(&h, &mask).size(), [2, 4, 240]);
+    }
+}

@@ -1,0 +1,129 @@
+//! BiLSTM feature extractors (§3.2, eq. 1–5): one private per task, one shared.
+//!
+//! Sentences of a batch have different lengths. The batch is packed
+//! (`pack_padded_sequence`) so that the backward direction starts at each
+//! sentence's own last character: a sentence's outputs never depend on how much
+//! padding its batch carries. Outputs at padding positions are zero.
+
+use tch::{nn, Kind, Tensor};
+
+/// A one-layer bidirectional LSTM; output h_i = fw_i ⊕ bw_i (eq. 5), `2·hidden` wide.
+#[derive(Debug)]
+pub struct BiLstm {
+    /// PyTorch's flat layout: w_ih, w_hh, b_ih, b_hh, then the same `_reverse`.
+    weights: Vec<Tensor>,
+    hidden: i64,
+}
+
+impl BiLstm {
+    /// Xavier-uniform weights (§4.2), zero biases except the forget gate's at 1.
+    pub fn new(vs: &nn::Path, input: i64, hidden: i64) -> Self {
+        let gates = 4 * hidden;
+        let mut weights = Vec::with_capacity(8);
+        for suffix in ["", "_reverse"] {
+            weights.push(vs.var(
+                &format!("weight_ih_l0{suffix}"),
+                &[gates, input],
+                xavier(gates, input),
+            ));
+            weights.push(vs.var(
+                &format!("weight_hh_l0{suffix}"),
+                &[gates, hidden],
+                xavier(gates, hidden),
+            ));
+            weights.push(vs.var(
+                &format!("bias_ih_l0{suffix}"),
+                &[gates],
+                nn::Init::Const(0.),
+            ));
+            let bias_hh = vs.var(
+                &format!("bias_hh_l0{suffix}"),
+                &[gates],
+                nn::Init::Const(0.),
+            );
+            let _ = tch::no_grad(|| bias_hh.narrow(0, hidden, hidden).fill_(1.0));
+            weights.push(bias_hh);
+        }
+        Self { weights, hidden }
+    }
+
+    pub fn output_dim(&self) -> i64 {
+        2 * self.hidden
+    }
+
+    /// `xs`: `[batch, seq, input]`; `lengths`: int64 on the CPU, sorted in decreasing
+    /// order (batches are built that way). Returns `[batch, seq, 2·hidden]`.
+    pub fn forward(&self, xs: &Tensor, lengths: &Tensor) -> Tensor {
+        let (batch, seq, _) = xs.size3().expect("BiLSTM input is [batch, seq, input]");
+        let (packed, batch_sizes) = Tensor::internal_pack_padded_sequence(xs, lengths, true);
+        let zeros = Tensor::zeros([2, batch, self.hidden], (xs.kind(), xs.device()));
+        let hx = [zeros.shallow_clone(), zeros];
+        let (out, _, _) = Tensor::lstm_data(
+            &packed,
+            &batch_sizes,
+            &hx,
+            &self.weights,
+            true,
+            1,
+            0.0,
+            false,
+            true,
+        );
+        let (padded, _) = Tensor::internal_pad_packed_sequence(&out, &batch_sizes, true, 0.0, seq);
+        padded // [batch, seq, 2*hidden]
+    }
+}
+
+/// Xavier (Glorot) uniform: U(±√(6 / (fan_in + fan_out))).
+pub fn xavier(fan_out: i64, fan_in: i64) -> nn::Init {
+    let bound = (6.0 / (fan_in + fan_out) as f64).sqrt();
+    nn::Init::Uniform {
+        lo: -bound,
+        up: bound,
+    }
+}
+
+/// `[batch, seq]` boolean mask of real (non-padding) positions.
+pub fn length_mask(lengths: &Tensor, seq: i64, device: tch::Device) -> Tensor {
+    let positions = Tensor::arange(seq, (Kind::Int64, device)).unsqueeze(0);
+    positions.lt_tensor(&lengths.to_device(device).unsqueeze(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::Device;
+
+    fn lengths(values: &[i64]) -> Tensor {
+        Tensor::from_slice(values)
+    }
+
+    #[test]
+    fn padding_never_changes_a_sentence() {
+        tch::manual_seed(3);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let lstm = BiLstm::new(&vs.root(), 5, 4);
+        let short = Tensor::randn([1, 3, 5], (Kind::Float, Device::Cpu));
+        let long = Tensor::randn([1, 7, 5], (Kind::Float, Device::Cpu));
+        let alone = lstm.forward(&short, &lengths(&[3]));
+        // Pad the short sentence with garbage (7.0) up to the long one's length.
+        let garbage = Tensor::full([1, 4, 5], 7.0, (Kind::Float, Device::Cpu));
+        let padded = Tensor::cat(&[&short, &garbage], 1);
+        let batch = Tensor::cat(&[&long, &padded], 0);
+        let together = lstm.forward(&batch, &lengths(&[7, 3]));
+        let mine = together.narrow(0, 1, 1).narrow(1, 0, 3);
+        assert!(mine.allclose(&alone, 1e-6, 1e-6, false));
+        let tail = together.narrow(0, 1, 1).narrow(1, 3, 4);
+        assert_eq!(tail.abs().sum(Kind::Float).double_value(&[]), 0.0);
+    }
+
+    #[test]
+    fn xavier_bounds_follow_the_fans() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let lstm = BiLstm::new(&vs.root(), 50, 120);
+        let bound = (6.0f64 / (480.0 + 50.0)).sqrt();
+        let max = lstm.weights[0].abs().max().double_value(&[]);
+        assert!(max <= bound && max > 0.9 * bound);
+        assert_eq!(lstm.output_dim(), 240);
+    }
+}

@@ -1,0 +1,195 @@
+//! Hyper-parameters. `Default` carries the paper's numbers (§4.2) and, where the
+//! paper is silent, the released code's.
+//!
+//! The ablation switches of Table 5 are typed: a variant is a [`ModelConfig`]
+//! whose optional parts are present or absent; only [`crate::model`] branches on them.
+
+use serde::{Deserialize, Serialize};
+
+/// The model: sizes plus the switched parts of Table 5.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// d_h: hidden units per LSTM direction (120; the released code uses 140 for SighanNER).
+    pub hidden: i64,
+    /// Dropout on the embeddings and before the tag projection (0.3).
+    pub dropout: f64,
+    /// CWS as an auxiliary task through a shared BiLSTM (+transfer).
+    pub transfer: Option<TransferConfig>,
+    /// Multi-head self-attention on every BiLSTM output (+self-attention).
+    pub attention: Option<AttentionConfig>,
+}
+
+/// Transfer from word segmentation; adversarial training is optional within it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferConfig {
+    /// The task discriminator behind gradient reversal (+adversarial).
+    pub adversarial: Option<AdversarialConfig>,
+}
+
+/// Adversarial loss weight λ (eq. 18; 0.06 in §4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdversarialConfig {
+    pub lambda: f64,
+}
+
+/// Multi-head self-attention (eq. 6–8).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttentionConfig {
+    /// Number of heads h (8); d_k = 2·d_h / h.
+    pub heads: i64,
+}
+
+impl Default for AdversarialConfig {
+    fn default() -> Self {
+        Self { lambda: 0.06 }
+    }
+}
+
+impl Default for AttentionConfig {
+    fn default() -> Self {
+        Self { heads: 8 }
+    }
+}
+
+/// The five variants of Table 5, each a [`ModelConfig`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Variant {
+    Baseline,
+    Transfer,
+    Adversarial,
+    SelfAttention,
+    Full,
+}
+
+impl Variant {
+    pub const ALL: [Variant; 5] = [
+        Variant::Baseline,
+        Variant::Transfer,
+        Variant::Adversarial,
+        Variant::SelfAttention,
+        Variant::Full,
+    ];
+
+    /// The paper's name for the variant (Table 5 rows).
+    pub fn paper_name(self) -> &'static str {
+        match self {
+            Variant::Baseline => "BiLSTM+CRF",
+            Variant::Transfer => "BiLSTM+CRF+transfer",
+            Variant::Adversarial => "BiLSTM+CRF+adversarial",
+            Variant::SelfAttention => "BiLSTM+CRF+self-attention",
+            Variant::Full => "BiLSTM+CRF+adversarial+self-attention",
+        }
+    }
+
+    /// The model for this variant with the paper's sizes.
+    pub fn model_config(self) -> ModelConfig {
+        let adversarial = Some(TransferConfig {
+            adversarial: Some(AdversarialConfig::default()),
+        });
+        let (transfer, attention) = match self {
+            Variant::Baseline => (None, None),
+            Variant::Transfer => (Some(TransferConfig { adversarial: None }), None),
+            Variant::Adversarial => (adversarial, None),
+            Variant::SelfAttention => (None, Some(AttentionConfig::default())),
+            Variant::Full => (adversarial, Some(AttentionConfig::default())),
+        };
+        ModelConfig {
+            transfer,
+            attention,
+            ..ModelConfig::default()
+        }
+    }
+}
+
+impl Default for ModelConfig {
+    /// The full model with the paper's sizes.
+    fn default() -> Self {
+        Self {
+            hidden: 120,
+            dropout: 0.3,
+            transfer: Some(TransferConfig {
+                adversarial: Some(AdversarialConfig::default()),
+            }),
+            attention: Some(AttentionConfig::default()),
+        }
+    }
+}
+
+impl ModelConfig {
+    pub fn lambda(&self) -> Option<f64> {
+        let adversarial = self.transfer.as_ref()?.adversarial?;
+        Some(adversarial.lambda)
+    }
+}
+
+/// Optimisation and schedule (§3.6, §4.2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainConfig {
+    /// Adam learning rate (0.001).
+    pub lr: f64,
+    /// Sentences per batch for both tasks (20 for WeiboNER, 64 for SighanNER).
+    pub batch_size: usize,
+    /// Global gradient-norm clip (5, from the released code).
+    pub clip: f64,
+    /// Maximum number of epochs (one epoch = one pass over the NER training set).
+    pub epochs: usize,
+    /// Stop after this many epochs without a better NER dev F1.
+    pub patience: usize,
+    /// Seeds the weights, dropout and batch order.
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            lr: 0.001,
+            batch_size: 20,
+            clip: 5.0,
+            epochs: 30,
+            patience: 5,
+            seed: 1,
+        }
+    }
+}
+
+impl Variant {
+    /// The variant's name in experiment files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Baseline => "baseline",
+            Variant::Transfer => "transfer",
+            Variant::Adversarial => "adversarial",
+            Variant::SelfAttention => "self-attention",
+            Variant::Full => "full",
+        }
+    }
+}
+
+impl std::fmt::Display for Variant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Variant {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Variant::ALL
+            .into_iter()
+            .find(|v| v.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
+                format!(
+                    "unknown variant {s:?}; expected one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+}

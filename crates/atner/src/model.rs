@@ -1,0 +1,331 @@
+//! The five variants of Table 5 as one model whose parts are switched by
+//! [`ModelConfig`] (Figure 2; loss eq. 18–19).
+//!
+//! For a sentence of task k: embedding (§3.1) → private BiLSTM_k, and the shared
+//! BiLSTM when transferring (eq. 4–5) → self-attention on each when enabled
+//! (eq. 6–8) → H'' = private' ⊕ shared' → tanh hidden layer → tag scores → CRF_k
+//! (eq. 9–14). The discriminator reads the shared features (eq. 15–17).
+
+use tch::{nn, nn::Module, Device, Kind, Tensor};
+
+use crate::adversarial::TaskDiscriminator;
+use crate::attention::SelfAttention;
+use crate::bilstm::{length_mask, xavier, BiLstm};
+use crate::config::ModelConfig;
+use crate::crf::Crf;
+use crate::embedding::CharEmbedding;
+
+/// The two tasks; the value is the discriminator's class (eq. 16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    Ner = 0,
+    Cws = 1,
+}
+
+/// Sizes that come from the data rather than from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct Dims {
+    pub vocab: i64,
+    pub embedding: i64,
+    pub ner_tags: i64,
+    pub cws_tags: i64,
+}
+
+/// A padded batch, its sentences sorted by decreasing length.
+#[derive(Debug)]
+pub struct Batch {
+    pub ids: Tensor,
+    pub tags: Tensor,
+    pub mask: Tensor,
+    /// On the CPU, as packing requires.
+    pub lengths: Tensor,
+    pub lengths_vec: Vec<i64>,
+}
+
+impl Batch {
+    /// `sentences`: (character ids, tag ids) pairs, longest first.
+    pub fn new(sentences: &[(&[i64], &[i64])], device: Device) -> Self {
+        let seq = sentences.iter().map(|s| s.0.len()).max().unwrap_or(0);
+        let pad = |rows: Vec<&[i64]>| {
+            let mut flat = vec![0i64; rows.len() * seq];
+            for (b, row) in rows.iter().enumerate() {
+                flat[b * seq..b * seq + row.len()].copy_from_slice(row);
+            }
+            Tensor::from_slice(&flat)
+                .view([rows.len() as i64, seq as i64])
+                .to_device(device)
+        };
+        let lengths_vec: Vec<i64> = sentences.iter().map(|s| s.0.len() as i64).collect();
+        let lengths = Tensor::from_slice(&lengths_vec);
+        Self {
+            ids: pad(sentences.iter().map(|s| s.0).collect()),
+            tags: pad(sentences.iter().map(|s| s.1).collect()),
+            mask: length_mask(&lengths, seq as i64, device),
+            lengths,
+            lengths_vec,
+        }
+    }
+
+    pub fn characters(&self) -> i64 {
+        self.lengths_vec.iter().sum()
+    }
+}
+
+/// One task's private extractor and tagger.
+#[derive(Debug)]
+struct TaskHead {
+    private: BiLstm,
+    attention: Option<SelfAttention>,
+    hidden: nn::Linear,
+    project: nn::Linear,
+    crf: Crf,
+}
+
+impl TaskHead {
+    fn new(vs: &nn::Path, cfg: &ModelConfig, input: i64, shared_dim: i64, tags: i64) -> Self {
+        let private = BiLstm::new(&(vs / "private"), input, cfg.hidden);
+        let width = private.output_dim();
+        let attention = cfg
+            .attention
+            .map(|a| SelfAttention::new(&(vs / "attention"), width, a.heads));
+        let linear = |name: &str, i: i64, o: i64| {
+            let config = nn::LinearConfig {
+                ws_init: xavier(o, i),
+                ..Default::default()
+            };
+            nn::linear(vs / name, i, o, config)
+        };
+        Self {
+            hidden: linear("hidden", width + shared_dim, cfg.hidden),
+            project: linear("project", cfg.hidden, tags),
+            crf: Crf::new(&(vs / "crf"), tags),
+            private,
+            attention,
+        }
+    }
+
+    fn private_features(&self, xs: &Tensor, batch: &Batch) -> Tensor {
+        let h = self.private.forward(xs, &batch.lengths); // [batch, seq, 2*hidden]
+        match &self.attention {
+            Some(attention) => attention.forward(&h, &batch.mask),
+            None => h,
+        }
+    }
+}
+
+/// The shared extractor of the transfer variants (eq. 4), with its own attention.
+#[derive(Debug)]
+struct SharedExtractor {
+    bilstm: BiLstm,
+    attention: Option<SelfAttention>,
+}
+
+impl SharedExtractor {
+    fn forward(&self, xs: &Tensor, batch: &Batch) -> Tensor {
+        let h = self.bilstm.forward(xs, &batch.lengths); // [batch, seq, 2*hidden]
+        match &self.attention {
+            Some(attention) => attention.forward(&h, &batch.mask),
+            None => h,
+        }
+    }
+}
+
+/// The losses of one batch (eq. 18): the task's CRF loss and, for adversarial
+/// variants, the discriminator's loss (unweighted) and its correct guesses.
+#[derive(Debug)]
+pub struct Losses {
+    pub task: Tensor,
+    pub adversarial: Option<(Tensor, Tensor)>,
+}
+
+#[derive(Debug)]
+pub struct Model {
+    embedding: CharEmbedding,
+    ner: TaskHead,
+    cws: Option<TaskHead>,
+    shared: Option<SharedExtractor>,
+    discriminator: Option<TaskDiscriminator>,
+    lambda: f64,
+    dropout: f64,
+}
+
+impl Model {
+    /// Builds every part the configuration switches on; `embedding` seeds the table.
+    pub fn new(vs: &nn::Path, cfg: &ModelConfig, dims: Dims, embedding: Option<&[f32]>) -> Self {
+        let embedding =
+            CharEmbedding::new(&(vs / "embedding"), dims.vocab, dims.embedding, embedding);
+        let shared = cfg.transfer.as_ref().map(|_| {
+            let bilstm = BiLstm::new(&(vs / "shared_bilstm"), dims.embedding, cfg.hidden);
+            let width = bilstm.output_dim();
+            let attention = cfg
+                .attention
+                .map(|a| SelfAttention::new(&(vs / "shared_attention"), width, a.heads));
+            SharedExtractor { bilstm, attention }
+        });
+        let shared_dim = shared.as_ref().map_or(0, |s| s.bilstm.output_dim());
+        let head =
+            |name: &str, tags| TaskHead::new(&(vs / name), cfg, dims.embedding, shared_dim, tags);
+        let ner = head("ner", dims.ner_tags);
+        let cws = cfg.transfer.as_ref().map(|_| head("cws", dims.cws_tags));
+        let discriminator = cfg
+            .lambda()
+            .map(|_| TaskDiscriminator::new(&(vs / "discriminator"), shared_dim));
+        Self {
+            embedding,
+            ner,
+            cws,
+            shared,
+            discriminator,
+            lambda: cfg.lambda().unwrap_or(0.0),
+            dropout: cfg.dropout,
+        }
+    }
+
+    pub fn has_cws(&self) -> bool {
+        self.cws.is_some()
+    }
+
+    fn head(&self, task: Task) -> &TaskHead {
+        match task {
+            Task::Ner => &self.ner,
+            Task::Cws => self
+                .cws
+                .as_ref()
+                .expect("CWS batches only reach a transfer model"),
+        }
+    }
+
+    /// Tag scores `[batch, seq, tags]` (eq. 9) and the shared features, if any.
+    fn emissions(&self, task: Task, batch: &Batch, train: bool) -> (Tensor, Option<Tensor>) {
+        let head = self.head(task);
+        let xs = self
+            .embedding
+            .forward(&batch.ids)
+            .dropout(self.dropout, train); // [batch, seq, d_e]
+        let private = head.private_features(&xs, batch);
+        let shared = self.shared.as_ref().map(|s| s.forward(&xs, batch));
+        let joined = match &shared {
+            Some(shared) => Tensor::cat(&[&private, shared], 2), // H'': [batch, seq, 4*hidden]
+            None => private,
+        };
+        let hidden = head
+            .hidden
+            .forward(&joined.dropout(self.dropout, train))
+            .tanh(); // [batch, seq, hidden]
+        (head.project.forward(&hidden), shared)
+    }
+
+    /// The losses of a training batch of `task` (eq. 13–14, 17).
+    pub fn losses(&self, task: Task, batch: &Batch) -> Losses {
+        let (emissions, shared) = self.emissions(task, batch, true);
+        let task_loss =
+            self.head(task)
+                .crf
+                .neg_log_likelihood(&emissions, &batch.tags, &batch.mask);
+        let adversarial = match (&self.discriminator, shared) {
+            (Some(disc), Some(shared)) => Some(disc.loss(&shared, &batch.mask, task as i64)),
+            _ => None,
+        };
+        Losses {
+            task: task_loss,
+            adversarial,
+        }
+    }
+
+    /// L = L_task + λ·L_adv (eq. 18–19, one task per batch).
+    pub fn total_loss(&self, losses: &Losses) -> Tensor {
+        match &losses.adversarial {
+            Some((adv, _)) => &losses.task + adv * self.lambda,
+            None => losses.task.shallow_clone(),
+        }
+    }
+
+    /// Viterbi tags of each sentence of the batch (eq. 12).
+    pub fn decode(&self, task: Task, batch: &Batch) -> Vec<Vec<i64>> {
+        tch::no_grad(|| {
+            let (emissions, _) = self.emissions(task, batch, false);
+            self.head(task)
+                .crf
+                .decode(&emissions.to_kind(Kind::Float), &batch.lengths_vec)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Variant;
+
+    fn dims() -> Dims {
+        Dims {
+            vocab: 12,
+            embedding: 6,
+            ner_tags: 5,
+            cws_tags: 4,
+        }
+    }
+
+    fn small(variant: Variant) -> ModelConfig {
+        let mut cfg = variant.model_config();
+        cfg.hidden = 8;
+        if let Some(a) = cfg.attention.as_mut() {
+            a.heads = 2;
+        }
+        cfg
+    }
+
+    #[test]
+    fn variants_switch_their_parts() {
+        for variant in Variant::ALL {
+            let vs = nn::VarStore::new(Device::Cpu);
+            let _ = Model::new(&vs.root(), &small(variant), dims(), None);
+            let names: Vec<String> = vs.variables().into_keys().collect();
+            let has = |part: &str| names.iter().any(|n| n.starts_with(part));
+            let transfer = !matches!(variant, Variant::Baseline | Variant::SelfAttention);
+            assert_eq!(has("shared_bilstm"), transfer, "{variant:?}");
+            assert_eq!(has("cws."), transfer, "{variant:?}");
+            assert_eq!(
+                has("discriminator"),
+                matches!(variant, Variant::Adversarial | Variant::Full)
+            );
+            assert_eq!(
+                has("ner.attention"),
+                matches!(variant, Variant::SelfAttention | Variant::Full)
+            );
+        }
+    }
+
+    #[test]
+    fn padding_never_changes_scores_or_decoding() {
+        for variant in Variant::ALL {
+            tch::manual_seed(7);
+            let vs = nn::VarStore::new(Device::Cpu);
+            let model = Model::new(&vs.root(), &small(variant), dims(), None);
+            let short: (&[i64], &[i64]) = (&[3, 4, 5], &[1, 2, 0]);
+            let long: (&[i64], &[i64]) = (&[6, 7, 8, 9, 10, 11, 2], &[0, 0, 1, 2, 2, 0, 0]);
+            let alone = Batch::new(&[short], Device::Cpu);
+            let together = Batch::new(&[long, short], Device::Cpu);
+            let (e1, _) = model.emissions(Task::Ner, &alone, false);
+            let (e2, _) = model.emissions(Task::Ner, &together, false);
+            assert!(
+                e2.narrow(0, 1, 1)
+                    .narrow(1, 0, 3)
+                    .allclose(&e1, 1e-5, 1e-5, false),
+                "{variant:?}"
+            );
+            assert_eq!(
+                model.decode(Task::Ner, &alone)[0],
+                model.decode(Task::Ner, &together)[1]
+            );
+            let l1 = model
+                .head(Task::Ner)
+                .crf
+                .score(&e1, &alone.tags, &alone.mask);
+            let l2 = model
+                .head(Task::Ner)
+                .crf
+                .score(&e2, &together.tags, &together.mask);
+            assert!(l2.get(1).allclose(&l1.get(0), 1e-5, 1e-5, false));
+        }
+    }
+}
