@@ -1,9 +1,15 @@
 //! BiLSTM feature extractors (§3.2, eq. 1–5): one private per task, one shared.
 //!
-//! Sentences of a batch have different lengths. The batch is packed
-//! (`pack_padded_sequence`) so that the backward direction starts at each
-//! sentence's own last character: a sentence's outputs never depend on how much
-//! padding its batch carries. Outputs at padding positions are zero.
+//! Sentences of a batch have different lengths. The forward direction reads
+//! the padded batch as it is (padding comes after every real character, so it
+//! cannot reach them); the backward direction reads each sentence reversed
+//! within its own length, so it too starts at the sentence's last character.
+//! A sentence's outputs therefore never depend on how much padding its batch
+//! carries. Outputs at padding positions are zero.
+//!
+//! Why not `pack_padded_sequence`: on the CPU, libtorch runs padded LSTMs with
+//! oneDNN's fused kernels but packed ones step by step under autograd, whose
+//! backward pass was measured 3× slower than the forward (see BENCHMARKS.md).
 
 use tch::{nn, Kind, Tensor};
 
@@ -51,7 +57,7 @@ impl BiLstm {
         2 * self.hidden
     }
 
-    /// `xs`: `[batch, seq, input]`; `lengths`: int64 on the CPU, sorted in decreasing
+    /// `xs` in decreasing
     /// order (batches are built that way). Returns `[batch, seq, 2·hidden]`.
     pub fn forward(&self, xs: &Tensor, lengths: &Tensor) -> Tensor {
         let (batch, seq, _) = xs.size3().expect("BiLSTM input is [batch, seq, input]");

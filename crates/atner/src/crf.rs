@@ -170,7 +170,7 @@ mod tests {
         let crf = Crf::new(&vs.root(), TAGS);
         tch::no_grad(|| {
             for p in [&crf.transitions, &crf.start, &crf.end] {
-                let _ = p
+                p
                     .shallow_clone()
                     .copy_(&Tensor::randn(p.size(), (Kind::Float, Device::Cpu)));
             }

@@ -108,7 +108,7 @@ impl Trainer<'_> {
         let variables = self.vs.variables();
         tch::no_grad(|| {
             for (name, t) in &current {
-                let _ = variables[name].shallow_clone().copy_(t);
+                variables[name].shallow_clone().copy_(t);
             }
         });
         saved
@@ -124,7 +124,7 @@ fn copy_into(dst: &Tensor, src: &Tensor, path: &Path, name: &str) -> Result<(), 
         );
         return Err(invalid(path, message));
     }
-    let _ = dst.shallow_clone().copy_(src);
+    dst.shallow_clone().copy_(src);
     Ok(())
 }
 

@@ -265,7 +265,7 @@ impl<'a> Trainer<'a> {
         let variables = self.vs.variables();
         tch::no_grad(|| {
             for (name, best) in &self.best_weights {
-                let _ = variables[name].shallow_clone().copy_(best);
+                variables[name].shallow_clone().copy_(best);
             }
         });
     }
