@@ -1,0 +1,175 @@
+//! Command-line interface (clap derive): each subcommand converts straight into
+//! the module that owns it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::plan::{DataConfig, RunConfig};
+
+/// Run, trust and publish the ablation study of Cao et al. (EMNLP 2018).
+#[derive(Debug, Parser)]
+#[command(name = "runner", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Datasets: fetch them into the cache, print their statistics (Table 1).
+    #[command(subcommand)]
+    Data(crate::dataset::DataCommand),
+    /// Score a CoNLL file (token ... gold predicted) exactly as conlleval does.
+    Eval(crate::score::EvalArgs),
+    /// Train one configuration and print its dev and test P/R/F1.
+    Train(TrainArgs),
+    /// Train every cell of an experiment file that the results store lacks.
+    Sweep(SweepArgs),
+    /// Train one planned run of a results store (used by sweeps and Slurm tasks).
+    #[command(hide = true)]
+    RunOne(RunOneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The experiment file, e.g. experiments/weibo.toml.
+    pub experiment: PathBuf,
+    /// Results directory (default: results/<experiment name>).
+    #[arg(long)]
+    pub results: Option<PathBuf>,
+    /// Any setting by its dotted path, e.g. `train.epochs=5`, `lambda=0.1`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Replace the seed grid, e.g. `--seeds 1,2,3`.
+    #[arg(long, value_delimiter = ',')]
+    pub seeds: Option<Vec<u64>>,
+    /// Train only these variants (repeatable).
+    #[arg(long)]
+    pub only: Vec<String>,
+    /// Runs trained at once.
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
+    /// libtorch threads per run (default: cores / jobs).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// cpu, cuda or auto.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Print the plan (runs, ids, done or not, estimated time) and train nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunOneArgs {
+    pub results: PathBuf,
+    pub id: String,
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+}
+
+impl SweepArgs {
+    pub fn request(&self) -> anyhow::Result<crate::sweep_command::SweepRequest> {
+        let set = self
+            .set
+            .iter()
+            .map(|a| crate::overrides::parse_assignment(a))
+            .collect::<anyhow::Result<_>>()?;
+        Ok(crate::sweep_command::SweepRequest {
+            experiment: self.experiment.clone(),
+            results: self.results.clone(),
+            options: crate::plan::PlanOptions {
+                set,
+                seeds: self.seeds.clone(),
+                only: self.only.clone(),
+            },
+            jobs: self.jobs,
+            threads: self.threads,
+            device: self.device.clone(),
+            dry_run: self.dry_run,
+        })
+    }
+}
+
+/// One run from the command line; every other setting via `--set key=value`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// baseline, transfer, adversarial, self-attention or full.
+    #[arg(long, default_value = "full")]
+    pub variant: atner::config::Variant,
+    /// NER dataset: weibo, weibo-updated or sighan.
+    #[arg(long, default_value = "weibo")]
+    pub ner: String,
+    /// WeiboNER mentions: named or all.
+    #[arg(long, default_value = "named")]
+    pub mode: String,
+    /// Auxiliary CWS corpus for transfer variants (ctb6, nlpcc2016, msr).
+    #[arg(long, default_value = "ctb6")]
+    pub cws: String,
+    /// Pre-trained character vectors, or `none`.
+    #[arg(long, default_value = "char-vec-50")]
+    pub embeddings: String,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Any setting by its dotted path, e.g. `train.epochs=5`, `lambda=0.1`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// cpu, cuda or auto.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// libtorch threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+impl TrainArgs {
+    /// The run configuration these flags describe.
+    pub fn run_config(&self) -> anyhow::Result<RunConfig> {
+        let mut model = self.variant.model_config();
+        if self.ner == "sighan" {
+            model.hidden = 140;
+        }
+        let mut train = atner::config::TrainConfig {
+            seed: self.seed,
+            ..Default::default()
+        };
+        if self.ner == "sighan" {
+            train.batch_size = 64;
+        }
+        let mode = serde_json::from_value(serde_json::Value::String(self.mode.clone()))
+            .map_err(|_| anyhow::anyhow!("--mode {:?}: expected named or all", self.mode))?;
+        let none = |name: &str| (name != "none").then(|| name.to_string());
+        let mut cfg = RunConfig {
+            variant: self.variant.name().to_string(),
+            data: DataConfig {
+                ner: self.ner.clone(),
+                mode,
+                cws: none(&self.cws),
+                embeddings: none(&self.embeddings),
+                ..Default::default()
+            },
+            model,
+            train,
+        };
+        for assignment in &self.set {
+            let (key, value) = crate::overrides::parse_assignment(assignment)?;
+            cfg = crate::overrides::apply(&cfg, &key, value)?;
+        }
+        Ok(cfg)
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Data(cmd) => crate::dataset::run(cmd),
+        Command::Eval(args) => crate::score::run(args),
+        Command::Train(args) => crate::train_command::run(&args),
+        Command::Sweep(args) => crate::sweep_command::run(&args.request()?),
+        Command::RunOne(args) => {
+            crate::execute::run_one::run_one(&args.results, &args.id, &args.device, args.threads)
+        }
+    }
+}

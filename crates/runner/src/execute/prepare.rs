@@ -1,0 +1,131 @@
+//! From a run's [`DataConfig`] to encoded tensors-to-be: reads the corpora,
+//! builds the vocabulary over every training corpus plus the pre-trained
+//! vocabulary, and the initial embedding table.
+
+use anyhow::{bail, Context};
+use atner::data::{embedding_matrix, Coverage, Sentence, Vocab};
+use atner::encode::{encode, TagSet};
+use atner::train::TaskData;
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::fetch::sha256_file;
+use crate::dataset::{dataset_files, Split};
+use crate::plan::DataConfig;
+
+/// A run's data, ready for the trainer.
+pub struct Prepared {
+    pub data: TaskData,
+    pub vocab: Vocab,
+    /// Row-major `vocab × dim`, from the pre-trained vectors.
+    pub embedding: Option<Vec<f32>>,
+    pub summary: DataSummary,
+}
+
+/// What a report states about the data a run used.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DataSummary {
+    pub ner_sentences: [usize; 3],
+    pub cws_sentences: usize,
+    pub vocab_size: usize,
+    /// Share of training character tokens with a pre-trained vector.
+    pub embedding_token_coverage: Option<f64>,
+    pub embedding_type_coverage: Option<f64>,
+    /// SHA-256 of every file read, in a fixed order.
+    pub checksums: Vec<String>,
+}
+
+/// Reads what `cfg` names; the CWS corpus only when `transfer` is on.
+pub fn prepare(cfg: &DataConfig, transfer: bool, seed: u64) -> anyhow::Result<Prepared> {
+    let ner_files =
+        dataset_files(&cfg.ner).with_context(|| format!("NER dataset {:?}", cfg.ner))?;
+    let splits = ner_files.ner_splits(cfg.mode, cfg.split_seed)?;
+    let mut checksums = checksums_of(&ner_files)?;
+    let cws: Vec<Sentence> = match (&cfg.cws, transfer) {
+        (Some(name), true) => {
+            let files = dataset_files(name).with_context(|| format!("CWS dataset {name:?}"))?;
+            checksums.extend(checksums_of(&files)?);
+            files.read(Split::Train, cfg.mode)?.sentences
+        }
+        (None, true) => bail!("a transfer variant needs a CWS corpus: set data.cws"),
+        (_, false) => Vec::new(),
+    };
+    let pretrained = match &cfg.embeddings {
+        Some(name) => {
+            let files = dataset_files(name).with_context(|| format!("embeddings {name:?}"))?;
+            checksums.extend(checksums_of(&files)?);
+            Some(files.embeddings()?)
+        }
+        None => None,
+    };
+    let (train, dev, test) = (
+        splits.train.sentences,
+        splits.dev.sentences,
+        splits.test.sentences,
+    );
+    let vocab = Vocab::build([train.as_slice(), cws.as_slice()], pretrained.as_ref());
+    let (embedding, coverage) = match &pretrained {
+        Some(p) => {
+            let (matrix, coverage) = embedding_matrix(&vocab, p, seed);
+            (Some((matrix.values, matrix.dim)), Some(coverage))
+        }
+        None => (None, None),
+    };
+    let ner_tags = TagSet::from_tags(
+        [&train, &dev, &test]
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s.tags.iter().map(String::as_str)),
+    );
+    let cws_tags = TagSet::cws();
+    let id = |c: &str| vocab.id(c);
+    let enc = |s: &[Sentence], tags: &TagSet| encode(s, id, tags).map_err(anyhow::Error::msg);
+    let summary = summary(
+        &vocab,
+        [train.len(), dev.len(), test.len()],
+        cws.len(),
+        coverage.as_ref(),
+        checksums,
+    );
+    let data = TaskData {
+        ner_train: enc(&train, &ner_tags)?,
+        ner_dev: enc(&dev, &ner_tags)?,
+        ner_test: enc(&test, &ner_tags)?,
+        cws_train: enc(&cws, &cws_tags)?,
+        ner_tags,
+        cws_tags,
+        vocab_size: vocab.len() as i64,
+        embedding_dim: embedding
+            .as_ref()
+            .map_or(DEFAULT_EMBEDDING_DIM, |e| e.1 as i64),
+    };
+    Ok(Prepared {
+        data,
+        embedding: embedding.map(|e| e.0),
+        vocab,
+        summary,
+    })
+}
+
+/// d_e without pre-trained vectors: the paper's 100.
+const DEFAULT_EMBEDDING_DIM: i64 = 100;
+
+fn summary(
+    vocab: &Vocab,
+    ner_sentences: [usize; 3],
+    cws_sentences: usize,
+    coverage: Option<&Coverage>,
+    checksums: Vec<String>,
+) -> DataSummary {
+    DataSummary {
+        ner_sentences,
+        cws_sentences,
+        vocab_size: vocab.len(),
+        embedding_token_coverage: coverage.map(Coverage::token_share),
+        embedding_type_coverage: coverage.map(Coverage::type_share),
+        checksums,
+    }
+}
+
+fn checksums_of(files: &crate::dataset::DatasetFiles) -> anyhow::Result<Vec<String>> {
+    files.files.values().map(|p| Ok(sha256_file(p)?)).collect()
+}

@@ -1,0 +1,158 @@
+//! The local pool: trains the plan's unfinished runs, `jobs` at a time, each in
+//! its own `runner run-one` process, and rewrites the tables after every run.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+
+use anyhow::{bail, Context};
+use indicatif::{MultiProgress, ProgressBar};
+use rayon::prelude::*;
+
+use super::run_one::EpochEvent;
+use crate::plan::PlannedRun;
+use crate::progress;
+use crate::store::Store;
+
+#[derive(Debug, Clone)]
+pub struct SweepOptions {
+    /// Runs trained at once.
+    pub jobs: usize,
+    /// libtorch threads per run.
+    pub threads: usize,
+    pub device: String,
+    /// The `runner` binary that trains each run.
+    pub executable: PathBuf,
+}
+
+/// Trains every run of `runs` that the store has not finished.
+pub fn sweep(store: &Store, runs: &[PlannedRun], options: &SweepOptions) -> anyhow::Result<()> {
+    let _lock = store.lock()?;
+    for run in runs {
+        store.begin(run)?;
+    }
+    let pending: Vec<&PlannedRun> = runs.iter().filter(|r| !store.is_done(&r.id)).collect();
+    eprintln!(
+        "{}: {} runs, {} done, {} to train ({} at a time, {} threads each)",
+        store.root.display(),
+        runs.len(),
+        runs.len() - pending.len(),
+        pending.len(),
+        options.jobs,
+        options.threads
+    );
+    let bars = MultiProgress::new();
+    let overall = bars.add(progress::bar(pending.len() as u64, "runs"));
+    overall.set_prefix("sweep");
+    let tables = Mutex::new(());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs.max(1))
+        .build()?;
+    let failures: Vec<String> = pool.install(|| {
+        pending
+            .par_iter()
+            .filter_map(|run| {
+                let bar = bars.add(progress::bar(run.config.train.epochs as u64, "epochs"));
+                bar.set_prefix(format!("{} {}", run.config.variant, cell_label(run)));
+                let outcome = train_in_child(store, run, options, &bar).and_then(|()| {
+                    let _guard = tables
+                        .lock()
+                        .expect("no thread panics holding the table lock");
+                    store.write_tables().map(|_| ())
+                });
+                bar.finish_and_clear();
+                overall.inc(1);
+                let line = match &outcome {
+                    Ok(()) => format!("run {} ({}) done", run.id, run.config.variant),
+                    Err(e) => format!("run {} ({}) failed: {e:#}", run.id, run.config.variant),
+                };
+                progress::event(&overall, &line);
+                outcome.err().map(|e| format!("{}: {e:#}", run.id))
+            })
+            .collect()
+    });
+    overall.finish_and_clear();
+    store.write_tables()?;
+    if !failures.is_empty() {
+        bail!(
+            "{} of {} runs failed:\n{}",
+            failures.len(),
+            pending.len(),
+            failures.join("\n")
+        );
+    }
+    Ok(())
+}
+
+fn cell_label(run: &PlannedRun) -> String {
+    run.cell
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Runs `runner run-one` for `run`, following its epochs on `bar`.
+fn train_in_child(
+    store: &Store,
+    run: &PlannedRun,
+    options: &SweepOptions,
+    bar: &ProgressBar,
+) -> anyhow::Result<()> {
+    let dir = store.run_dir(&run.id);
+    let log_path = dir.join("train.log");
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("creating {}", log_path.display()))?;
+    let mut command = Command::new(&options.executable);
+    command
+        .arg("run-one")
+        .arg(&store.root)
+        .arg(&run.id)
+        .args([
+            "--device",
+            &options.device,
+            "--threads",
+            &options.threads.to_string(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(log);
+    // SAFETY: prctl is async-signal-safe; the child dies with the sweep, so a
+    // killed sweep leaves no orphan training the same run as its restart.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("starting {}", options.executable.display()))?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    for line in BufReader::new(stdout).lines() {
+        if let Ok(event) = serde_json::from_str::<EpochEvent>(&line?) {
+            bar.set_position(event.epoch as u64);
+            let line = format!("epoch {} dev F1 {:.2}", event.epoch, event.dev_f1);
+            progress::event(bar, &format!("run {} {}", run.id, line));
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let tail: Vec<&str> = text
+            .lines()
+            .rev()
+            .take(5)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        bail!(
+            "{status}; last lines of {}:\n{}",
+            log_path.display(),
+            tail.join("\n")
+        );
+    }
+    Ok(())
+}

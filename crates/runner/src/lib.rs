@@ -1,0 +1,34 @@
+//! The `runner` binary: runs the ablation study of Cao et al. (EMNLP 2018) as data.
+//!
+//! Pipeline, one module a stage: [`cli`] → `spec` (the TOML) → `plan` (runs with
+//! stable ids) → `execute` (local pool or Slurm) → `store` (run directories and
+//! polars tables) → `report` (paper-style tables and charts). Beside the pipeline:
+//! [`dataset`] (the manifest of third-party corpora, `runner data fetch|stats`) and
+//! [`score`] (`runner eval`, conlleval-exact scoring of CoNLL files).
+
+pub mod cli;
+pub mod dataset;
+pub mod execute;
+pub mod overrides;
+pub mod plan;
+pub mod progress;
+pub mod score;
+pub mod spec;
+pub mod store;
+pub mod sweep_command;
+pub mod train_command;
+
+use std::process::ExitCode;
+
+/// Parses the command line, runs the command, prints an error once with its causes.
+pub fn main() -> ExitCode {
+    use clap::Parser;
+    let args = cli::Cli::parse();
+    match cli::run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! The plan: fully resolved run configurations, each with a stable id.
+//!
+//! A run's id is a hash of its resolved configuration, the checksums of the
+//! data files it reads and the code revision, so a finished run is recognised
+//! (and skipped) whenever the same cell is asked for again, and any change to
+//! what would be computed gives a new id.
+
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Context};
+use atner::config::{AdversarialConfig, AttentionConfig, ModelConfig, TrainConfig, TransferConfig};
+use atner::data::WeiboMode;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::overrides::apply;
+use crate::spec::{ExperimentSpec, ModelDefaults, Part, VariantSpec};
+
+/// Bumped whenever training would compute different numbers for the same
+/// configuration, so that old results are never mistaken for new ones.
+pub const CODE_REVISION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r1");
+
+/// Which corpora a run trains and evaluates on (names from `data/datasets.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataConfig {
+    /// The NER corpus: `weibo`, `weibo-updated` or `sighan`.
+    pub ner: String,
+    /// WeiboNER mentions: `named` (Tables 2, 5) or `all` (Table 3).
+    pub mode: WeiboMode,
+    /// The auxiliary CWS corpus (`ctb6`, `nlpcc2016`, `msr`), for transfer variants.
+    pub cws: Option<String>,
+    /// Pre-trained character vectors (`char-vec-50`); random vectors when absent.
+    pub embeddings: Option<String>,
+    /// Seeds the dev sample of corpora without a dev file (SighanNER).
+    pub split_seed: u64,
+    /// Keep only the first N sentences of every split (smoke tests; `None`: all).
+    pub max_sentences: Option<usize>,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        Self {
+            ner: "weibo".into(),
+            mode: WeiboMode::Named,
+            cws: Some("ctb6".into()),
+            embeddings: Some("char-vec-50".into()),
+            split_seed: 1,
+            max_sentences: None,
+        }
+    }
+}
+
+/// Everything that determines one run's numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// The variant's name in the experiment (e.g. `full`).
+    pub variant: String,
+    pub data: DataConfig,
+    pub model: ModelConfig,
+    pub train: TrainConfig,
+}
+
+impl RunConfig {
+    /// The run id: 16 hex digits of SHA-256 over config, data checksums and code revision.
+    pub fn id(&self, data_checksums: &[String]) -> String {
+        let config = serde_json::to_string(self).expect("a run configuration serialises");
+        let mut hasher = Sha256::new();
+        for part in [config.as_str(), CODE_REVISION]
+            .into_iter()
+            .chain(data_checksums.iter().map(String::as_str))
+        {
+            hasher.update(part.as_bytes());
+            hasher.update([0u8]);
+        }
+        let digest = hasher.finalize();
+        digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// One cell of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedRun {
+    pub id: String,
+    pub config: RunConfig,
+    /// The grid values of this cell, e.g. `seed = 2`, for tables and charts.
+    pub cell: BTreeMap<String, String>,
+}
+
+/// Command-line changes to an experiment: `--set`, `--seeds`, `--only`.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    pub set: Vec<(String, serde_json::Value)>,
+    pub seeds: Option<Vec<u64>>,
+    pub only: Vec<String>,
+}
+
+/// Expands `spec` into runs: every variant × every grid combination, in file order.
+pub fn expand(
+    spec: &ExperimentSpec,
+    options: &PlanOptions,
+    checksums: impl Fn(&DataConfig, bool) -> anyhow::Result<Vec<String>>,
+) -> anyhow::Result<Vec<PlannedRun>> {
+    let mut grid = spec.grid.clone();
+    if let Some(seeds) = &options.seeds {
+        grid.insert(
+            "seed".into(),
+            seeds
+                .iter()
+                .map(|&s| toml::Value::Integer(s as i64))
+                .collect(),
+        );
+    }
+    if let Some((key, _)) = grid.iter().find(|(_, values)| values.is_empty()) {
+        bail!("grid.{key} is empty: a grid needs at least one value");
+    }
+    let variants = selected_variants(spec, &options.only)?;
+    let mut runs = Vec::new();
+    for variant in variants {
+        let base = variant_config(spec, variant, &options.set)?;
+        for cell in combinations(&grid) {
+            let mut config = base.clone();
+            for (key, value) in &cell {
+                config = apply(&config, key, serde_json::to_value(value)?)
+                    .with_context(|| format!("grid key {key:?} for variant {:?}", variant.name))?;
+            }
+            let sums = checksums(&config.data, config.model.transfer.is_some())?;
+            let id = config.id(&sums);
+            let cell = cell.iter().map(|(k, v)| (k.clone(), display(v))).collect();
+            runs.push(PlannedRun { id, config, cell });
+        }
+    }
+    Ok(runs)
+}
+
+fn selected_variants<'a>(
+    spec: &'a ExperimentSpec,
+    only: &[String],
+) -> anyhow::Result<Vec<&'a VariantSpec>> {
+    if spec.variants.is_empty() {
+        bail!("the experiment lists no [[variant]]");
+    }
+    for name in only {
+        if !spec.variants.iter().any(|v| &v.name == name) {
+            let names: Vec<&str> = spec.variants.iter().map(|v| v.name.as_str()).collect();
+            bail!(
+                "--only {name:?}: no such variant (the experiment has {})",
+                names.join(", ")
+            );
+        }
+    }
+    Ok(spec
+        .variants
+        .iter()
+        .filter(|v| only.is_empty() || only.contains(&v.name))
+        .collect())
+}
+
+/// The experiment's defaults with the variant's parts and settings, then `--set`.
+fn variant_config(
+    spec: &ExperimentSpec,
+    variant: &VariantSpec,
+    set: &[(String, serde_json::Value)],
+) -> anyhow::Result<RunConfig> {
+    let model = model_config(&spec.model, &variant.parts)
+        .with_context(|| format!("variant {:?}", variant.name))?;
+    let mut config = RunConfig {
+        variant: variant.name.clone(),
+        data: spec.data.clone(),
+        model,
+        train: spec.train.clone(),
+    };
+    for (key, value) in &variant.set {
+        config = apply(&config, key, serde_json::to_value(value)?)
+            .with_context(|| format!("variant {:?}", variant.name))?;
+    }
+    for (key, value) in set {
+        config = apply(&config, key, value.clone())?;
+    }
+    Ok(config)
+}
+
+/// The typed model of a set of parts; combinations the model cannot build are errors.
+pub fn model_config(defaults: &ModelDefaults, parts: &[Part]) -> anyhow::Result<ModelConfig> {
+    let has = |p| parts.contains(&p);
+    if has(Part::Cws) != has(Part::Shared) {
+        bail!("parts \"cws\" and \"shared\" go together: the CWS task reaches NER through the shared BiLSTM");
+    }
+    if has(Part::Adversarial) && !has(Part::Shared) {
+        bail!("part \"adversarial\" needs \"cws\" and \"shared\": the discriminator reads the shared features");
+    }
+    let adversarial = has(Part::Adversarial).then_some(AdversarialConfig {
+        lambda: defaults.lambda,
+    });
+    Ok(ModelConfig {
+        hidden: defaults.hidden,
+        dropout: defaults.dropout,
+        transfer: has(Part::Shared).then_some(TransferConfig { adversarial }),
+        attention: has(Part::Attention).then_some(AttentionConfig {
+            heads: defaults.heads,
+        }),
+    })
+}
+
+/// Every combination of grid values, keys in sorted order.
+fn combinations(grid: &BTreeMap<String, Vec<toml::Value>>) -> Vec<Vec<(String, toml::Value)>> {
+    let mut cells = vec![Vec::new()];
+    for (key, values) in grid {
+        cells = cells
+            .into_iter()
+            .flat_map(|cell| {
+                values.iter().map(move |v| {
+                    let mut next = cell.clone();
+                    next.push((key.clone(), v.clone()));
+                    next
+                })
+            })
+            .collect();
+    }
+    cells
+}
+
+fn display(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> RunConfig {
+        RunConfig {
+            variant: "full".into(),
+            data: DataConfig::default(),
+            model: ModelConfig::default(),
+            train: TrainConfig::default(),
+        }
+    }
+
+    #[test]
+    fn id_is_stable_and_sensitive_to_every_input() {
+        let sums = vec!["abc".to_string()];
+        let base = config().id(&sums);
+        assert_eq!(base, config().id(&sums));
+        assert_eq!(base.len(), 16);
+        let mut other = config();
+        other.train.seed = 2;
+        assert_ne!(other.id(&sums), base);
+        assert_ne!(config().id(&["abd".to_string()]), base);
+    }
+
+    fn spec(text: &str) -> ExperimentSpec {
+        toml::from_str(text).expect("a valid test spec")
+    }
+
+    const TWO_VARIANTS: &str = r#"
+        name = "t"
+        [grid]
+        seed = [1, 2, 3]
+        [[variant]]
+        name = "baseline"
+        [[variant]]
+        name = "full"
+        parts = ["cws", "shared", "adversarial", "attention"]
+        set = { "train.epochs" = 4 }
+    "#;
+
+    fn no_checksums(_: &DataConfig, _: bool) -> anyhow::Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+
+    #[test]
+    fn plan_is_variants_times_grid() {
+        let runs =
+            expand(&spec(TWO_VARIANTS), &PlanOptions::default(), no_checksums).expect("expands");
+        assert_eq!(runs.len(), 6);
+        assert_eq!(runs[3].config.variant, "full");
+        assert_eq!(runs[3].config.train.epochs, 4);
+        assert_eq!(runs[4].config.train.seed, 2);
+        assert_eq!(runs[4].cell["seed"], "2");
+        assert!(runs[0].config.model.transfer.is_none());
+        let mut ids: Vec<&str> = runs.iter().map(|r| r.id.as_str()).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), 6);
+    }
+
+    #[test]
+    fn options_override_seeds_variants_and_settings() {
+        let options = PlanOptions {
+            set: vec![("train.lr".into(), serde_json::json!(0.01))],
+            seeds: Some(vec![7]),
+            only: vec!["full".into()],
+        };
+        let runs = expand(&spec(TWO_VARIANTS), &options, no_checksums).expect("expands");
+        assert_eq!(runs.len(), 1);
+        assert_eq!(
+            (runs[0].config.train.seed, runs[0].config.train.lr),
+            (7, 0.01)
+        );
+        let bad = PlanOptions {
+            only: vec!["fulll".into()],
+            ..Default::default()
+        };
+        assert!(expand(&spec(TWO_VARIANTS), &bad, no_checksums)
+            .unwrap_err()
+            .to_string()
+            .contains("fulll"));
+    }
+
+    #[test]
+    fn impossible_parts_and_empty_grids_are_errors() {
+        let text = "name = \"t\"\n[[variant]]\nname = \"x\"\nparts = [\"adversarial\"]\n";
+        let err = format!(
+            "{:#}",
+            expand(&spec(text), &PlanOptions::default(), no_checksums).unwrap_err()
+        );
+        assert!(
+            err.contains("adversarial") && err.contains("\"x\""),
+            "{err}"
+        );
+        let text = "name = \"t\"\n[grid]\nseed = []\n[[variant]]\nname = \"b\"\n";
+        assert!(expand(&spec(text), &PlanOptions::default(), no_checksums).is_err());
+    }
+}

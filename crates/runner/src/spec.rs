@@ -1,0 +1,116 @@
+//! Experiment files: the serde mirror of `experiments/*.toml`.
+//!
+//! An experiment names its data, default hyper-parameters, a list of variants
+//! (each a set of switched parts of Table 5 plus overrides) and grids over any
+//! setting; the plan is the product of variants and grids. Unknown keys are
+//! errors with the file, line and column.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Context;
+use atner::config::TrainConfig;
+use serde::Deserialize;
+
+use crate::plan::DataConfig;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentSpec {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// The paper table(s) this experiment reproduces, e.g. `["table5-weibo"]`.
+    #[serde(default)]
+    pub tables: Vec<String>,
+    #[serde(default)]
+    pub data: DataConfig,
+    #[serde(default)]
+    pub model: ModelDefaults,
+    #[serde(default)]
+    pub train: TrainConfig,
+    /// Setting (dotted path or alias) → values; every combination is a cell.
+    #[serde(default)]
+    pub grid: BTreeMap<String, Vec<toml::Value>>,
+    #[serde(rename = "variant")]
+    pub variants: Vec<VariantSpec>,
+}
+
+/// Sizes shared by every variant; a part that is switched off ignores its own.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelDefaults {
+    pub hidden: i64,
+    pub dropout: f64,
+    pub heads: i64,
+    pub lambda: f64,
+}
+
+impl Default for ModelDefaults {
+    fn default() -> Self {
+        Self {
+            hidden: 120,
+            dropout: 0.3,
+            heads: 8,
+            lambda: 0.06,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSpec {
+    pub name: String,
+    /// The switched parts: `cws`, `shared`, `adversarial`, `attention`.
+    #[serde(default)]
+    pub parts: Vec<Part>,
+    /// Per-variant settings, as with `--set`.
+    #[serde(default)]
+    pub set: BTreeMap<String, toml::Value>,
+}
+
+/// A switchable part of the model (Table 5's columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    /// Word segmentation as an auxiliary task.
+    Cws,
+    /// The shared BiLSTM.
+    Shared,
+    /// The task discriminator behind gradient reversal.
+    Adversarial,
+    /// Multi-head self-attention.
+    Attention,
+}
+
+impl ExperimentSpec {
+    /// Reads and parses an experiment file; errors name the file, line and column.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_rejects_unknown_key_with_line() {
+        let text = "name = \"x\"\n[train]\nepochs = 3\nepochz = 4\n[[variant]]\nname = \"b\"\n";
+        let err = toml::from_str::<ExperimentSpec>(text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 4") && err.contains("epochz"), "{err}");
+    }
+
+    #[test]
+    fn spec_rejects_unknown_part() {
+        let text = "name = \"x\"\n[[variant]]\nname = \"b\"\nparts = [\"cws\", \"lasers\"]\n";
+        let err = toml::from_str::<ExperimentSpec>(text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("lasers") && err.contains("line 4"), "{err}");
+    }
+}

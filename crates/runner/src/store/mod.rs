@@ -1,0 +1,199 @@
+//! The results store: one directory per experiment, one per run.
+//!
+//! ```text
+//! results/<experiment>/
+//!   store.json            format version; a store of another version is refused
+//!   .lock                 held by the sweep that is writing here
+//!   runs/<id>/            config.json, checkpoint.pt while training; at the end
+//!                         result.json, predictions.json, best.pt, vocab.txt and,
+//!                         written last, DONE
+//!   runs.parquet|csv      one row per finished run (rebuilt from runs/)
+//!   epochs.parquet|csv    one row per run and epoch
+//! ```
+//! Every file is written to a temporary name and renamed, so a killed process
+//! leaves no half-written file; a run directory without `DONE` is resumable.
+
+pub mod tables;
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::execute::DataSummary;
+use crate::plan::{PlannedRun, RunConfig, CODE_REVISION};
+use atner::train::{Predictions, TrainState};
+
+/// Bumped when the layout or the meaning of the files changes.
+const STORE_FORMAT: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct StoreInfo {
+    format: u32,
+    experiment: String,
+}
+
+/// An experiment's results directory.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub root: PathBuf,
+}
+
+/// Holds the store's lock until dropped.
+#[derive(Debug)]
+pub struct StoreLock {
+    _file: File,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store for `experiment` at `root`.
+    pub fn open(root: &Path, experiment: &str) -> anyhow::Result<Self> {
+        fs::create_dir_all(root.join("runs"))
+            .with_context(|| format!("creating {}", root.display()))?;
+        let info_path = root.join("store.json");
+        let wanted = StoreInfo {
+            format: STORE_FORMAT,
+            experiment: experiment.to_string(),
+        };
+        if info_path.exists() {
+            let found: StoreInfo = read_json(&info_path)?;
+            if found.format != STORE_FORMAT {
+                bail!("{}: written by store format {} but this runner writes format {STORE_FORMAT}; use another --results directory", info_path.display(), found.format);
+            }
+        } else {
+            write_json(&info_path, &wanted)?;
+        }
+        Ok(Self {
+            root: root.to_path_buf(),
+        })
+    }
+
+    /// An existing store, for a process that trains or reads its runs.
+    pub fn at(root: &Path) -> anyhow::Result<Self> {
+        let info_path = root.join("store.json");
+        let found: StoreInfo = read_json(&info_path)?;
+        if found.format != STORE_FORMAT {
+            bail!(
+                "{}: store format {} is not this runner's {STORE_FORMAT}",
+                info_path.display(),
+                found.format
+            );
+        }
+        Ok(Self {
+            root: root.to_path_buf(),
+        })
+    }
+
+    /// Takes the store's exclusive lock, or says who holds it.
+    pub fn lock(&self) -> anyhow::Result<StoreLock> {
+        let path = self.root.join(".lock");
+        let file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(StoreLock { _file: file }),
+            Err(fs::TryLockError::WouldBlock) => bail!(
+                "{} is in use by another sweep (lock {}); wait for it to finish",
+                self.root.display(),
+                path.display()
+            ),
+            Err(fs::TryLockError::Error(e)) => {
+                Err(e).with_context(|| format!("locking {}", path.display()))
+            }
+        }
+    }
+
+    pub fn run_dir(&self, id: &str) -> PathBuf {
+        self.root.join("runs").join(id)
+    }
+
+    /// The ids of the runs whose directory holds `DONE`.
+    pub fn is_done(&self, id: &str) -> bool {
+        self.run_dir(id).join("DONE").exists()
+    }
+
+    /// Creates the run's directory with its configuration, if not there yet.
+    pub fn begin(&self, run: &PlannedRun) -> anyhow::Result<PathBuf> {
+        let dir = self.run_dir(&run.id);
+        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        write_json(&dir.join("config.json"), run)?;
+        Ok(dir)
+    }
+
+    /// Writes a finished run's results, `DONE` last.
+    pub fn finish(
+        &self,
+        id: &str,
+        result: &RunResult,
+        predictions: &Predictions,
+    ) -> anyhow::Result<()> {
+        let dir = self.run_dir(id);
+        write_json(&dir.join("predictions.json"), predictions)?;
+        write_json(&dir.join("result.json"), result)?;
+        let checkpoint = dir.join("checkpoint.pt");
+        if checkpoint.exists() {
+            fs::remove_file(&checkpoint)
+                .with_context(|| format!("removing {}", checkpoint.display()))?;
+        }
+        write_atomic(&dir.join("DONE"), CODE_REVISION.as_bytes())
+    }
+
+    /// Every finished run's result, in id order; unreadable ones are reported, not hidden.
+    pub fn finished_runs(&self) -> anyhow::Result<Vec<RunResult>> {
+        let mut results = Vec::new();
+        for id in self.run_ids()? {
+            if self.is_done(&id) {
+                results.push(read_json(&self.run_dir(&id).join("result.json"))?);
+            }
+        }
+        Ok(results)
+    }
+
+    pub fn run_ids(&self) -> anyhow::Result<Vec<String>> {
+        let runs = self.root.join("runs");
+        let mut ids: Vec<String> = fs::read_dir(&runs)
+            .with_context(|| format!("reading {}", runs.display()))?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+}
+
+/// What a finished run records: its configuration, cell, data and training history.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunResult {
+    pub id: String,
+    pub config: RunConfig,
+    pub cell: std::collections::BTreeMap<String, String>,
+    pub data: DataSummary,
+    pub state: TrainState,
+    pub wall_seconds: f64,
+    pub device: String,
+    pub threads: usize,
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let partial = partial_name(path);
+    fs::write(&partial, bytes).with_context(|| format!("writing {}", partial.display()))?;
+    fs::rename(&partial, path)
+        .with_context(|| format!("renaming {} to {}", partial.display(), path.display()))
+}
+
+fn partial_name(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".partial-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
+    write_atomic(path, &serde_json::to_vec_pretty(value)?)
+}
+
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
+    let text = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_slice(&text)
+        .with_context(|| format!("{}: not a valid result file", path.display()))
+}
