@@ -1,15 +1,20 @@
 //! The local pool: trains the plan's unfinished runs, `jobs` at a time, each in
 //! its own `runner run-one` process, and rewrites the tables after every run.
+//!
+//! Workers are plain scoped threads taking runs from a shared counter; the
+//! tables are written by the calling thread alone. (A rayon pool deadlocked
+//! here: a worker waiting inside polars stole the next run and then waited on
+//! the table lock it already held.)
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 
 use anyhow::{bail, Context};
 use indicatif::{MultiProgress, ProgressBar};
-use rayon::prelude::*;
 
 use super::run_one::EpochEvent;
 use crate::plan::PlannedRun;
@@ -46,32 +51,44 @@ pub fn sweep(store: &Store, runs: &[PlannedRun], options: &SweepOptions) -> anyh
     let bars = MultiProgress::new();
     let overall = bars.add(progress::bar(pending.len() as u64, "runs"));
     overall.set_prefix("sweep");
-    let tables = Mutex::new(());
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs.max(1))
-        .build()?;
-    let failures: Vec<String> = pool.install(|| {
-        pending
-            .par_iter()
-            .filter_map(|run| {
-                let bar = bars.add(progress::bar(run.config.train.epochs as u64, "epochs"));
-                bar.set_prefix(format!("{} {}", run.config.variant, cell_label(run)));
-                let outcome = train_in_child(store, run, options, &bar).and_then(|()| {
-                    let _guard = tables
-                        .lock()
-                        .expect("no thread panics holding the table lock");
-                    store.write_tables().map(|_| ())
-                });
-                bar.finish_and_clear();
-                overall.inc(1);
-                let line = match &outcome {
-                    Ok(()) => format!("run {} ({}) done", run.id, run.config.variant),
-                    Err(e) => format!("run {} ({}) failed: {e:#}", run.id, run.config.variant),
-                };
-                progress::event(&overall, &line);
-                outcome.err().map(|e| format!("{}: {e:#}", run.id))
-            })
-            .collect()
+    let next = AtomicUsize::new(0);
+    let (done_tx, done_rx) = mpsc::channel::<(&PlannedRun, anyhow::Result<()>)>();
+    let mut failures = Vec::new();
+    std::thread::scope(|scope| {
+        for _ in 0..options.jobs.max(1).min(pending.len()) {
+            let done_tx = done_tx.clone();
+            let (next, pending, bars) = (&next, &pending, &bars);
+            scope.spawn(move || {
+                while let Some(run) = pending.get(next.fetch_add(1, Ordering::SeqCst)) {
+                    let bar = bars.add(progress::bar(run.config.train.epochs as u64, "epochs"));
+                    bar.set_prefix(format!("{} {}", run.config.variant, cell_label(run)));
+                    let outcome = train_in_child(store, run, options, &bar);
+                    bar.finish_and_clear();
+                    if done_tx.send((run, outcome)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // Tables are rewritten here, on one thread, after every finished run.
+        for (run, outcome) in done_rx {
+            let outcome = outcome.and_then(|()| store.write_tables().map(|_| ()));
+            overall.inc(1);
+            let line = match &outcome {
+                Ok(()) => format!(
+                    "run {} ({} {}) done",
+                    run.id,
+                    run.config.variant,
+                    cell_label(run)
+                ),
+                Err(e) => format!("run {} ({}) failed: {e:#}", run.id, run.config.variant),
+            };
+            progress::event(&overall, &line);
+            if let Err(e) = outcome {
+                failures.push(format!("{}: {e:#}", run.id));
+            }
+        }
     });
     overall.finish_and_clear();
     store.write_tables()?;
