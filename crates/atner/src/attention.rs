@@ -12,9 +12,8 @@ use crate::bilstm::xavier;
 
 #[derive(Debug)]
 pub struct SelfAttention {
-    query: nn::Linear,
-    key: nn::Linear,
-    value: nn::Linear,
+    /// W^Q, W^K and W^V of every head, stacked: one matrix product instead of three.
+    query_key_value: nn::Linear,
     output: nn::Linear,
     norm: nn::LayerNorm,
     heads: i64,
@@ -27,18 +26,16 @@ impl SelfAttention {
             dim % heads == 0,
             "attention width {dim} is not divisible by {heads} heads"
         );
-        let linear = |name: &str| {
+        let linear = |name: &str, out: i64| {
             let config = nn::LinearConfig {
                 ws_init: xavier(dim, dim),
                 ..Default::default()
             };
-            nn::linear(vs / name, dim, dim, config)
+            nn::linear(vs / name, dim, out, config)
         };
         Self {
-            query: linear("query"),
-            key: linear("key"),
-            value: linear("value"),
-            output: linear("output"),
+            query_key_value: linear("query_key_value", 3 * dim),
+            output: linear("output", dim),
             norm: nn::layer_norm(vs / "norm", vec![dim], Default::default()),
             heads,
         }
@@ -48,10 +45,12 @@ impl SelfAttention {
     pub fn forward(&self, h: &Tensor, mask: &Tensor) -> Tensor {
         let (batch, seq, dim) = h.size3().expect("attention input is [batch, seq, dim]");
         let d_k = dim / self.heads;
-        let split = |x: Tensor| x.view([batch, seq, self.heads, d_k]).transpose(1, 2);
-        let q = split(self.query.forward(h)); // [batch, heads, seq, d_k]
-        let k = split(self.key.forward(h));
-        let v = split(self.value.forward(h));
+        let qkv = self
+            .query_key_value
+            .forward(h)
+            .view([batch, seq, 3, self.heads, d_k])
+            .permute([2, 0, 3, 1, 4]); // [3, batch, heads, seq, d_k]
+        let (q, k, v) = (qkv.get(0), qkv.get(1), qkv.get(2));
         let scores = q.matmul(&k.transpose(2, 3)) / (d_k as f64).sqrt(); // [batch, heads, seq, seq]
         let padding_keys = mask.logical_not().view([batch, 1, 1, seq]);
         let weights = scores
