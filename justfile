@@ -2,7 +2,8 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-runner := "cargo run --quiet --release -p runner --"
+# One build profile (optimised dev) serves tests and experiments alike.
+runner := "cargo run --quiet -p runner --"
 
 # List the recipes.
 default:
@@ -12,7 +13,7 @@ default:
 setup:
     scripts/setup.sh
 
-# Copy the datasets from the mirror into data/cache, verifying checksums.
+# Copy datasets from the mirror into data/cache, verifying checksums (all, or the named ones).
 fetch *names: setup
     {{runner}} data fetch {{names}}
 
@@ -20,7 +21,31 @@ fetch *names: setup
 stats: setup
     {{runner}} data stats
 
-# Build and run every test (unit, property, end-to-end on tiny data).
+# The WeiboNER ablation (Table 5's WeiboNER column, Table 2's full-model row): train, then report.
+ablation: setup
+    {{runner}} sweep experiments/weibo.toml --jobs 2 --threads 1
+    {{runner}} report weibo --name ablation
+    @echo "report: reports/ablation.md"
+
+# The SighanNER ablation (Table 4, Table 5's SighanNER column): days of CPU; see README.
+ablation-sighan: setup
+    {{runner}} sweep experiments/sighan.toml --jobs 2 --threads 1
+    {{runner}} report sighan
+
+# λ sensitivity of the full model on WeiboNER.
+ablation-lambda: setup
+    {{runner}} sweep experiments/lambda.toml --jobs 2 --threads 1
+    {{runner}} report lambda
+
+# Render the reports of every experiment that has results.
+report: setup
+    for dir in results/*/; do {{runner}} report "$dir"; done
+
+# Training and evaluation throughput of every variant (figures for BENCHMARKS.md).
+bench: setup
+    {{runner}} bench
+
+# Build and run every test (unit, property, brute-force, end-to-end on tiny data).
 test: setup
     cargo test --workspace --all-targets
 
