@@ -26,6 +26,18 @@ pub enum Command {
     Train(TrainArgs),
     /// Train every cell of an experiment file that the results store lacks.
     Sweep(SweepArgs),
+    /// Measure training and evaluation throughput of every variant (BENCHMARKS.md).
+    Bench(BenchArgs),
+    /// One measurement of `runner bench`, in its own process.
+    #[command(hide = true)]
+    BenchOne {
+        variant: atner::config::Variant,
+        batch_size: usize,
+        threads: usize,
+        device: String,
+    },
+    /// Paper-style tables (2–5), significance tests and charts from results.
+    Report(crate::report::ReportArgs),
     /// Train one planned run of a results store (used by sweeps and Slurm tasks).
     #[command(hide = true)]
     RunOne(RunOneArgs),
@@ -59,6 +71,19 @@ pub struct SweepArgs {
     /// Print the plan (runs, ids, done or not, estimated time) and train nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Batch sizes to measure.
+    #[arg(long, value_delimiter = ',', default_value = "20,64")]
+    pub batch_sizes: Vec<usize>,
+    /// libtorch threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// cpu, cuda or auto.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
 }
 
 #[derive(Debug, Args)]
@@ -168,6 +193,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(args) => crate::score::run(args),
         Command::Train(args) => crate::train_command::run(&args),
         Command::Sweep(args) => crate::sweep_command::run(&args.request()?),
+        Command::Bench(args) => {
+            let cores = std::thread::available_parallelism().map_or(1, usize::from);
+            let all = crate::bench::run(
+                &args.batch_sizes,
+                args.threads.unwrap_or(cores),
+                &args.device,
+            )?;
+            println!("{}", crate::bench::HEADER);
+            for m in &all {
+                println!("{}", crate::bench::row(m));
+            }
+            Ok(())
+        }
+        Command::BenchOne {
+            variant,
+            batch_size,
+            threads,
+            device,
+        } => crate::bench::one(variant, batch_size, threads, &device),
+        Command::Report(args) => crate::report::run(&args),
         Command::RunOne(args) => {
             crate::execute::run_one::run_one(&args.results, &args.id, &args.device, args.threads)
         }

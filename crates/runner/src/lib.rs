@@ -6,12 +6,14 @@
 //! [`dataset`] (the manifest of third-party corpora, `runner data fetch|stats`) and
 //! [`score`] (`runner eval`, conlleval-exact scoring of CoNLL files).
 
+pub mod bench;
 pub mod cli;
 pub mod dataset;
 pub mod execute;
 pub mod overrides;
 pub mod plan;
 pub mod progress;
+pub mod report;
 pub mod score;
 pub mod spec;
 pub mod store;

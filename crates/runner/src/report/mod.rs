@@ -1,0 +1,362 @@
+//! `runner report`: the paper's Tables 2–5, significance tests and charts
+//! from what a sweep actually measured (the last stage: spec → plan →
+//! execute → store → report).
+//!
+//! Modules, in the order a report is made: [`source`] (results stores →
+//! polars frames) → [`aggregate`] (mean ± std over seeds per dataset,
+//! variant and λ) → [`tables`] (Tables 2–5 beside [`paper`]'s reported
+//! numbers, as Markdown, LaTeX and CSV) → [`significance`] (paired
+//! approximate randomization over test sentences, pooled over seeds) →
+//! [`chart`] (plotters, PNG and SVG) → [`document`] (the Markdown report
+//! that embeds them and states how it was produced).
+//!
+//! Output, for `--name NAME` (default: the experiment names joined by `+`):
+//!
+//! ```text
+//! <out>/NAME.md                          the report
+//! <out>/NAME/table{2,3,4,5}.{md,tex,csv}  dev-selected (honest) tables
+//! <out>/NAME/table{2,3,4,5}-test-selected.{md,tex,csv}  released-code protocol
+//! <out>/NAME/significance.{md,tex,csv}, per-type-*.{md,tex,csv}, protocol-gap.*
+//! <out>/NAME/summary.csv                 every aggregated score (polars)
+//! <out>/NAME/*.png, *.svg                the charts
+//! ```
+
+pub mod aggregate;
+pub mod chart;
+pub mod document;
+pub mod paper;
+pub mod significance;
+pub mod source;
+pub mod tables;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use atner::config::Variant;
+use polars::prelude::{CsvWriter, DataFrame, SerWriter};
+
+use aggregate::Group;
+use paper::Dataset;
+use significance::{Comparison, SystemRuns};
+use source::Source;
+use tables::{Selection, Table};
+
+/// Paper-style tables, significance tests and charts from results stores.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportArgs {
+    /// Experiment names (read from results/NAME) or results directories;
+    /// several are combined, e.g. `weibo sighan` for both columns of Table 5.
+    #[arg(required = true, value_name = "EXPERIMENT|DIR")]
+    pub sources: Vec<String>,
+    /// Output directory (default: reports/ in the workspace).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Report name: writes OUT/NAME.md and OUT/NAME/ (default: the experiment
+    /// names joined by `+`).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Resamples of the approximate randomization test.
+    #[arg(long, default_value_t = significance::DEFAULT_RESAMPLES)]
+    pub resamples: usize,
+    /// Seed of the randomization test's random stream.
+    #[arg(long, default_value_t = significance::DEFAULT_SEED)]
+    pub significance_seed: u64,
+    /// Skip the significance tests (they read the test sets' gold tags).
+    #[arg(long)]
+    pub no_significance: bool,
+}
+
+/// Everything a report is made from, resolved.
+#[derive(Debug)]
+pub struct ReportRequest {
+    pub sources: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub name: Option<String>,
+    /// The command line, as the report states it.
+    pub command: String,
+    /// `None`: no significance tests.
+    pub significance: Option<SignificanceOptions>,
+}
+
+/// How the paired tests run, and where their gold tags come from.
+#[derive(Default)]
+pub struct SignificanceOptions {
+    pub resamples: usize,
+    pub seed: u64,
+    /// Gold test tags; datasets not in it are read from the data cache.
+    pub gold: significance::Gold,
+}
+
+impl std::fmt::Debug for SignificanceOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignificanceOptions")
+            .field("resamples", &self.resamples)
+            .field("seed", &self.seed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a report wrote.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub report: PathBuf,
+    pub files: Vec<PathBuf>,
+}
+
+pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
+    let sources = args
+        .sources
+        .iter()
+        .map(|s| source::resolve(s))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let out = match &args.out {
+        Some(dir) => dir.clone(),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|cwd| crate::dataset::locations::workspace_root(&cwd).ok())
+            .map_or_else(|| PathBuf::from("reports"), |root| root.join("reports")),
+    };
+    let command = std::iter::once("runner".to_string())
+        .chain(std::env::args().skip(1))
+        .map(|a| shell_word(&a))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let request = ReportRequest {
+        sources,
+        out,
+        name: args.name.clone(),
+        command,
+        significance: (!args.no_significance).then(|| SignificanceOptions {
+            resamples: args.resamples,
+            seed: args.significance_seed,
+            gold: significance::Gold::default(),
+        }),
+    };
+    let written = report(request)?;
+    println!("report: {}", written.report.display());
+    println!(
+        "tables and charts: {} files in {}",
+        written.files.len(),
+        written.report.with_extension("").display()
+    );
+    Ok(())
+}
+
+/// Quotes a command-line word for a shell when it needs it.
+fn shell_word(word: &str) -> String {
+    let plain = word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./=,:+".contains(c));
+    if plain && !word.is_empty() {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// The loaded and aggregated runs of a report.
+pub struct Measured {
+    pub sources: Vec<Source>,
+    pub runs: DataFrame,
+    pub epochs: DataFrame,
+    pub summary: DataFrame,
+    pub groups: Vec<Group>,
+}
+
+/// Loads and aggregates the stores of `request`.
+pub fn measure(sources: &[PathBuf]) -> anyhow::Result<Measured> {
+    let mut loaded: Vec<Source> = Vec::new();
+    for path in sources {
+        let mut s =
+            source::load(path).with_context(|| format!("loading results {}", path.display()))?;
+        // The same configuration in two stores (e.g. the full model at λ = 0.06
+        // in both the ablation and the λ sweep) is one run: count it once.
+        let seen: Vec<String> = loaded
+            .iter()
+            .flat_map(|l| l.results.iter().map(|r| r.id.clone()))
+            .collect();
+        s.drop_runs(&seen)?;
+        loaded.push(s);
+    }
+    let sources = loaded;
+    let runs =
+        source::concat_diagonal(&sources.iter().map(|s| s.runs.clone()).collect::<Vec<_>>())?;
+    let epochs =
+        source::concat_diagonal(&sources.iter().map(|s| s.epochs.clone()).collect::<Vec<_>>())?;
+    let (summary, groups) = if runs.height() == 0 {
+        (DataFrame::empty(), Vec::new())
+    } else {
+        let summary = aggregate::summarize(&runs).context("aggregating runs")?;
+        let groups = aggregate::groups(&summary)?;
+        (summary, groups)
+    };
+    Ok(Measured {
+        sources,
+        runs,
+        epochs,
+        summary,
+        groups,
+    })
+}
+
+/// Writes the report of `request`: tables, significance, charts, and the Markdown document.
+pub fn report(mut request: ReportRequest) -> anyhow::Result<Written> {
+    let measured = measure(&request.sources)?;
+    let name = request.name.clone().unwrap_or_else(|| {
+        let mut names: Vec<String> = measured
+            .sources
+            .iter()
+            .map(|s| s.experiment.clone())
+            .collect();
+        names.dedup();
+        names.join("+")
+    });
+    let dir = request.out.join(&name);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut files = Vec::new();
+
+    let mut paper_tables = BTreeMap::new();
+    for selection in [Selection::Dev, Selection::Test] {
+        let g = &measured.groups;
+        let four = vec![
+            tables::table5(g, selection),
+            tables::table2(g, selection),
+            tables::table3(g, selection),
+            tables::table4(g, selection),
+        ];
+        for t in &four {
+            files.extend(write_table(&dir, t)?);
+        }
+        paper_tables.insert(selection.suffix(), four);
+    }
+    let mut extra_tables = Vec::new();
+    for dataset in datasets_in(&measured.groups) {
+        if let Some(t) = tables::per_type(&measured.groups, dataset, Selection::Dev) {
+            extra_tables.push(t);
+        }
+    }
+    if let Some(t) = tables::protocol_gap(&measured.groups) {
+        extra_tables.push(t);
+    }
+    for t in &extra_tables {
+        files.extend(write_table(&dir, t)?);
+    }
+
+    let significance = match &mut request.significance {
+        Some(options) => {
+            let outcome = significance_table(&measured, options);
+            if let Ok(Some(t)) = &outcome {
+                files.extend(write_table(&dir, t)?);
+            }
+            Some(outcome.map_err(|e| format!("{e:#}")))
+        }
+        None => None,
+    };
+
+    if measured.summary.height() > 0 {
+        let path = dir.join("summary.csv");
+        let mut file =
+            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        let mut summary = measured.summary.clone();
+        CsvWriter::new(&mut file)
+            .finish(&mut summary)
+            .with_context(|| format!("writing {}", path.display()))?;
+        files.push(path);
+    }
+
+    let charts = document::charts(&measured, &dir)?;
+    for c in &charts {
+        files.extend(c.files.iter().cloned());
+    }
+
+    let text = document::render(&document::Document {
+        name: &name,
+        request: &request,
+        measured: &measured,
+        paper_tables: &paper_tables,
+        extra_tables: &extra_tables,
+        significance: significance.as_ref(),
+        charts: &charts,
+        chart_dir: Path::new(&name),
+    });
+    let report = request.out.join(format!("{name}.md"));
+    crate::store::write_atomic(&report, text.as_bytes())?;
+    Ok(Written { report, files })
+}
+
+/// Writes `<id>.md`, `<id>.tex` and `<id>.csv`.
+fn write_table(dir: &Path, table: &Table) -> anyhow::Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    for (ext, text) in [
+        ("md", table.markdown()),
+        ("tex", table.latex()),
+        ("csv", table.csv()),
+    ] {
+        let path = dir.join(format!("{}.{ext}", table.id));
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
+/// The paper's datasets that have runs, in Table 5's order then Table 3's.
+pub fn datasets_in(groups: &[Group]) -> Vec<Dataset> {
+    [Dataset::Sighan, Dataset::WeiboNamed, Dataset::WeiboUpdated]
+        .into_iter()
+        .filter(|&d| groups.iter().any(|g| g.dataset() == Some(d)))
+        .collect()
+}
+
+/// The comparisons of Table 5: each ablation against the baseline, and the
+/// full model against each ablation.
+pub const COMPARISONS: [(Variant, Variant); 7] = [
+    (Variant::Transfer, Variant::Baseline),
+    (Variant::Adversarial, Variant::Baseline),
+    (Variant::SelfAttention, Variant::Baseline),
+    (Variant::Full, Variant::Baseline),
+    (Variant::Full, Variant::Transfer),
+    (Variant::Full, Variant::Adversarial),
+    (Variant::Full, Variant::SelfAttention),
+];
+
+/// Paired tests of [`COMPARISONS`] on every dataset with runs; `None` when
+/// no pair of variants shares a seed.
+fn significance_table(
+    measured: &Measured,
+    options: &mut SignificanceOptions,
+) -> anyhow::Result<Option<Table>> {
+    let (resamples, seed) = (options.resamples, options.seed);
+    let gold = &mut options.gold;
+    let mut comparisons: Vec<(Dataset, Comparison)> = Vec::new();
+    let mut notes = Vec::new();
+    for dataset in datasets_in(&measured.groups) {
+        let mut systems: BTreeMap<&'static str, SystemRuns> = BTreeMap::new();
+        for variant in Variant::ALL {
+            let groups = tables::measured(&measured.groups, dataset, variant);
+            let Some(group) = groups.first() else {
+                continue;
+            };
+            let (runs, skipped) = significance::system_runs(&measured.sources, group, gold)?;
+            notes.extend(skipped);
+            systems.insert(variant.name(), runs);
+        }
+        for (a, b) in COMPARISONS {
+            let (Some(sa), Some(sb)) = (systems.get(a.name()), systems.get(b.name())) else {
+                continue;
+            };
+            if let Some(c) = significance::compare(sa, sb, resamples, seed) {
+                comparisons.push((dataset, c));
+            }
+        }
+    }
+    if comparisons.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(significance::table(
+        &comparisons,
+        resamples,
+        seed,
+        notes,
+    )))
+}
