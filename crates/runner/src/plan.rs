@@ -18,7 +18,8 @@ use crate::spec::{ExperimentSpec, ModelDefaults, Part, VariantSpec};
 
 /// Bumped whenever training would compute different numbers for the same
 /// configuration, so that old results are never mistaken for new ones.
-pub const CODE_REVISION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r1");
+/// r2: `data.max_sentences` is applied (r1 ignored it and trained on every sentence).
+pub const CODE_REVISION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r2");
 
 /// Which corpora a run trains and evaluates on (names from `data/datasets.toml`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,7 +126,8 @@ pub fn expand(
                 config = apply(&config, key, serde_json::to_value(value)?)
                     .with_context(|| format!("grid key {key:?} for variant {:?}", variant.name))?;
             }
-            let sums = checksums(&config.data, config.model.transfer.is_some())?;
+            let sums = checksums(&config.data, config.model.transfer.is_some())
+                .with_context(|| format!("variant {:?}", variant.name))?;
             let id = config.id(&sums);
             let cell = cell.iter().map(|(k, v)| (k.clone(), display(v))).collect();
             runs.push(PlannedRun { id, config, cell });
@@ -176,7 +178,8 @@ fn variant_config(
             .with_context(|| format!("variant {:?}", variant.name))?;
     }
     for (key, value) in set {
-        config = apply(&config, key, value.clone())?;
+        config = apply(&config, key, value.clone())
+            .with_context(|| format!("variant {:?}", variant.name))?;
     }
     Ok(config)
 }

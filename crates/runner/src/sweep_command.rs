@@ -40,6 +40,9 @@ pub fn plan(request: &SweepRequest) -> anyhow::Result<(ExperimentSpec, Vec<Plann
 pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
     let (spec, runs, results) = plan(request)?;
     if request.dry_run {
+        if results.join("store.json").exists() {
+            Store::at(&results)?; // refuses a store of another format
+        }
         print_plan(&runs, &results);
         return Ok(());
     }
@@ -67,17 +70,19 @@ pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
 fn data_checksums(data: &DataConfig, transfer: bool) -> anyhow::Result<Vec<String>> {
     let locations = Locations::discover(None)?;
     let manifest = Manifest::load(&locations.manifest)?;
-    let mut names = vec![data.ner.as_str()];
+    let mut names = vec![("data.ner", data.ner.as_str())];
     if transfer {
-        names.extend(data.cws.as_deref());
+        names.extend(data.cws.as_deref().map(|n| ("data.cws", n)));
     }
-    names.extend(data.embeddings.as_deref());
+    names.extend(data.embeddings.as_deref().map(|n| ("data.embeddings", n)));
     let mut sums = Vec::new();
-    for name in names {
-        dataset_files(name).with_context(|| format!("dataset {name:?}"))?;
+    for (key, name) in names {
+        let context = || format!("{key} = {name:?}");
+        dataset_files(name).with_context(context)?;
         sums.extend(
             manifest
-                .dataset(name)?
+                .dataset(name)
+                .with_context(context)?
                 .files
                 .iter()
                 .filter_map(|f| f.sha256.clone()),
@@ -90,23 +95,31 @@ fn print_plan(runs: &[PlannedRun], results: &Path) {
     let store = Store {
         root: results.to_path_buf(),
     };
-    let finished: Vec<RunResult> = runs
+    // Every finished run of the store measures throughput, planned now or not
+    // (e.g. the same cells with fewer epochs).
+    let finished: Vec<RunResult> = store
+        .run_ids()
+        .unwrap_or_default()
         .iter()
-        .filter(|r| store.is_done(&r.id))
-        .filter_map(|r| read_json(&store.run_dir(&r.id).join("result.json")).ok())
+        .filter(|id| store.is_done(id))
+        .filter_map(|id| read_json(&store.run_dir(id).join("result.json")).ok())
         .collect();
-    let estimate = |variant: &str| {
+    // Seconds per epoch of the variant's finished runs (any variant's when it
+    // has none) times the run's maximum epochs: early stopping can only cut it.
+    let estimate = |run: &PlannedRun| {
+        let per_epoch = |r: &&RunResult| r.wall_seconds / r.state.records.len().max(1) as f64;
         let same: Vec<f64> = finished
             .iter()
-            .filter(|r| r.config.variant == variant)
-            .map(|r| r.wall_seconds)
+            .filter(|r| r.config.variant == run.config.variant)
+            .map(|r| per_epoch(&r))
             .collect();
         let pool = if same.is_empty() {
-            finished.iter().map(|r| r.wall_seconds).collect()
+            finished.iter().map(|r| per_epoch(&r)).collect()
         } else {
             same
         };
-        (!pool.is_empty()).then(|| pool.iter().sum::<f64>() / pool.len() as f64)
+        (!pool.is_empty())
+            .then(|| pool.iter().sum::<f64>() / pool.len() as f64 * run.config.train.epochs as f64)
     };
     println!(
         "{:<16} {:<16} {:<24} {:<6} estimate",
@@ -116,7 +129,7 @@ fn print_plan(runs: &[PlannedRun], results: &Path) {
     for run in runs {
         let done = store.is_done(&run.id);
         let cell: Vec<String> = run.cell.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let time = match (done, estimate(&run.config.variant)) {
+        let time = match (done, estimate(run)) {
             (true, _) => "-".to_string(),
             (false, Some(s)) => {
                 total += s;
@@ -133,10 +146,19 @@ fn print_plan(runs: &[PlannedRun], results: &Path) {
             time
         );
     }
-    println!(
-        "{} runs, {} to train; measured estimate {:.0} s on one job",
+    let pending: Vec<&PlannedRun> = runs.iter().filter(|r| !store.is_done(&r.id)).collect();
+    let unknown = pending.iter().filter(|r| estimate(r).is_none()).count();
+    let mut summary = format!(
+        "{} runs, {} done, {} to train; estimated {:.0} s on one job (max epochs × seconds per epoch measured on this store's finished runs)",
         runs.len(),
-        runs.iter().filter(|r| !store.is_done(&r.id)).count(),
+        runs.len() - pending.len(),
+        pending.len(),
         total
     );
+    if unknown > 0 {
+        summary.push_str(&format!(
+            "; {unknown} runs without an estimate (no finished run to measure)"
+        ));
+    }
+    println!("{summary}");
 }

@@ -40,7 +40,7 @@ pub fn prepare(cfg: &DataConfig, transfer: bool, seed: u64) -> anyhow::Result<Pr
         dataset_files(&cfg.ner).with_context(|| format!("NER dataset {:?}", cfg.ner))?;
     let splits = ner_files.ner_splits(cfg.mode, cfg.split_seed)?;
     let mut checksums = checksums_of(&ner_files)?;
-    let cws: Vec<Sentence> = match (&cfg.cws, transfer) {
+    let mut cws: Vec<Sentence> = match (&cfg.cws, transfer) {
         (Some(name), true) => {
             let files = dataset_files(name).with_context(|| format!("CWS dataset {name:?}"))?;
             checksums.extend(checksums_of(&files)?);
@@ -57,11 +57,17 @@ pub fn prepare(cfg: &DataConfig, transfer: bool, seed: u64) -> anyhow::Result<Pr
         }
         None => None,
     };
-    let (train, dev, test) = (
+    let (mut train, mut dev, mut test) = (
         splits.train.sentences,
         splits.dev.sentences,
         splits.test.sentences,
     );
+    // Smoke runs: the first `max_sentences` of every split (after the dev sample).
+    if let Some(n) = cfg.max_sentences {
+        for split in [&mut train, &mut dev, &mut test, &mut cws] {
+            split.truncate(n);
+        }
+    }
     let vocab = Vocab::build([train.as_slice(), cws.as_slice()], pretrained.as_ref());
     let (embedding, coverage) = match &pretrained {
         Some(p) => {

@@ -120,8 +120,12 @@ fn train_in_child(
 ) -> anyhow::Result<()> {
     let dir = store.run_dir(&run.id);
     let log_path = dir.join("train.log");
-    let log = std::fs::File::create(&log_path)
-        .with_context(|| format!("creating {}", log_path.display()))?;
+    // Appended to: a resumed run keeps the log of the attempt that was cut short.
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .with_context(|| format!("opening {}", log_path.display()))?;
     let mut command = Command::new(&options.executable);
     command
         .arg("run-one")
@@ -135,11 +139,17 @@ fn train_in_child(
         ])
         .stdout(Stdio::piped())
         .stderr(log);
-    // SAFETY: prctl is async-signal-safe; the child dies with the sweep, so a
-    // killed sweep leaves no orphan training the same run as its restart.
+    // SAFETY: prctl, getppid and _exit are async-signal-safe; the child dies
+    // with the sweep, so a killed sweep leaves no orphan training the same run
+    // as its restart. A sweep killed before the prctl took effect has already
+    // left the child to another parent: it exits at once.
+    let sweep_pid = std::process::id();
     unsafe {
-        command.pre_exec(|| {
+        command.pre_exec(move || {
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() as u32 != sweep_pid {
+                libc::_exit(1);
+            }
             Ok(())
         });
     }

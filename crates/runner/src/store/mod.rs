@@ -31,6 +31,7 @@ const STORE_FORMAT: u32 = 1;
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 struct StoreInfo {
     format: u32,
+    #[serde(default)]
     experiment: String,
 }
 
@@ -48,21 +49,21 @@ pub struct StoreLock {
 
 impl Store {
     /// Opens (creating if needed) the store for `experiment` at `root`.
+    /// A store of another format is refused before anything is written into it.
     pub fn open(root: &Path, experiment: &str) -> anyhow::Result<Self> {
+        let info_path = root.join("store.json");
+        let existed = info_path.exists();
+        if existed {
+            check_format(&info_path)?;
+        }
         fs::create_dir_all(root.join("runs"))
             .with_context(|| format!("creating {}", root.display()))?;
-        let info_path = root.join("store.json");
-        let wanted = StoreInfo {
-            format: STORE_FORMAT,
-            experiment: experiment.to_string(),
-        };
-        if info_path.exists() {
-            let found: StoreInfo = read_json(&info_path)?;
-            if found.format != STORE_FORMAT {
-                bail!("{}: written by store format {} but this runner writes format {STORE_FORMAT}; use another --results directory", info_path.display(), found.format);
-            }
-        } else {
-            write_json(&info_path, &wanted)?;
+        if !existed {
+            let info = StoreInfo {
+                format: STORE_FORMAT,
+                experiment: experiment.to_string(),
+            };
+            write_json(&info_path, &info)?;
         }
         Ok(Self {
             root: root.to_path_buf(),
@@ -71,15 +72,7 @@ impl Store {
 
     /// An existing store, for a process that trains or reads its runs.
     pub fn at(root: &Path) -> anyhow::Result<Self> {
-        let info_path = root.join("store.json");
-        let found: StoreInfo = read_json(&info_path)?;
-        if found.format != STORE_FORMAT {
-            bail!(
-                "{}: store format {} is not this runner's {STORE_FORMAT}",
-                info_path.display(),
-                found.format
-            );
-        }
+        check_format(&root.join("store.json"))?;
         Ok(Self {
             root: root.to_path_buf(),
         })
@@ -115,7 +108,11 @@ impl Store {
     pub fn begin(&self, run: &PlannedRun) -> anyhow::Result<PathBuf> {
         let dir = self.run_dir(&run.id);
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        write_json(&dir.join("config.json"), run)?;
+        // The id hashes the configuration: an existing file already says the same.
+        let config = dir.join("config.json");
+        if !config.exists() {
+            write_json(&config, run)?;
+        }
         Ok(dir)
     }
 
@@ -159,6 +156,19 @@ impl Store {
         ids.sort();
         Ok(ids)
     }
+}
+
+/// Refuses a `store.json` of another format: its runs may mean something else.
+fn check_format(info_path: &Path) -> anyhow::Result<()> {
+    let found: StoreInfo = read_json(info_path)?;
+    if found.format != STORE_FORMAT {
+        bail!(
+            "{}: written by store format {} but this runner uses format {STORE_FORMAT}; use another results directory",
+            info_path.display(),
+            found.format
+        );
+    }
+    Ok(())
 }
 
 /// What a finished run records: its configuration, cell, data and training history.

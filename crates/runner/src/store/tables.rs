@@ -1,6 +1,6 @@
 //! The sweep's polars tables, rebuilt from the run directories after every run:
 //! `runs` (one row per finished run) and `epochs` (one row per run and epoch),
-//! each as Parquet and CSV. Columns are documented in README.md.
+//! each as Parquet and CSV. Every column is documented in docs/results-tables.md.
 
 use std::fs::File;
 use std::path::Path;
@@ -21,7 +21,18 @@ pub enum Value {
     Int(i64),
     Float(f64),
     Bool(bool),
-    Null,
+    /// A missing value that still says its column's type, so that a column
+    /// keeps its type when every row lacks it (`lambda` in a baseline-only store).
+    Null(Type),
+}
+
+/// The type of a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Type {
+    Str,
+    Int,
+    Float,
+    Bool,
 }
 
 /// A row as ordered (column, value) pairs.
@@ -62,7 +73,8 @@ fn atomically(
     std::fs::rename(&partial, path).with_context(|| format!("renaming to {}", path.display()))
 }
 
-/// Rows to a frame; a column's type is that of its non-null values.
+/// Rows to a frame; a column's type is that of its values, typed nulls included;
+/// a row without a column has a null there.
 pub fn frame(rows: Vec<Row>) -> anyhow::Result<DataFrame> {
     let mut names: Vec<String> = Vec::new();
     for row in &rows {
@@ -75,13 +87,10 @@ pub fn frame(rows: Vec<Row>) -> anyhow::Result<DataFrame> {
     let columns = names
         .iter()
         .map(|name| {
-            let cells: Vec<&Value> = rows
+            // `None`: the row lacks the column (e.g. a type no other run saw).
+            let cells: Vec<Option<&Value>> = rows
                 .iter()
-                .map(|r| {
-                    r.iter()
-                        .find(|(n, _)| n == name)
-                        .map_or(&Value::Null, |(_, v)| v)
-                })
+                .map(|r| r.iter().find(|(n, _)| n == name).map(|(_, v)| v))
                 .collect();
             column(name, &cells)
         })
@@ -89,30 +98,37 @@ pub fn frame(rows: Vec<Row>) -> anyhow::Result<DataFrame> {
     Ok(DataFrame::new(rows.len(), columns)?)
 }
 
-fn column(name: &str, cells: &[&Value]) -> Column {
+fn column(name: &str, cells: &[Option<&Value>]) -> Column {
     let name = PlSmallStr::from(name);
-    let first = cells.iter().find(|v| !matches!(v, Value::Null));
-    match first {
-        Some(Value::Str(_)) | None => {
-            Column::new(name, cells.iter().map(|v| as_str(v)).collect::<Vec<_>>())
-        }
-        Some(Value::Int(_)) => {
-            Column::new(name, cells.iter().map(|v| as_int(v)).collect::<Vec<_>>())
-        }
-        Some(Value::Float(_)) => {
-            Column::new(name, cells.iter().map(|v| as_float(v)).collect::<Vec<_>>())
-        }
-        Some(Value::Bool(_)) => {
-            Column::new(name, cells.iter().map(|v| as_bool(v)).collect::<Vec<_>>())
-        }
-        Some(Value::Null) => unreachable!("nulls are skipped"),
+    let kind = |v: &Value| match v {
+        Value::Str(_) => Type::Str,
+        Value::Int(_) => Type::Int,
+        Value::Float(_) => Type::Float,
+        Value::Bool(_) => Type::Bool,
+        Value::Null(t) => *t,
+    };
+    // The first value's type, a value beating a typed null.
+    let present = || cells.iter().flatten();
+    let kind = present()
+        .find(|v| !matches!(v, Value::Null(_)))
+        .or_else(|| present().next())
+        .map_or(Type::Str, |v| kind(v));
+    match kind {
+        Type::Str => Column::new(name, values(cells, as_str)),
+        Type::Int => Column::new(name, values(cells, as_int)),
+        Type::Float => Column::new(name, values(cells, as_float)),
+        Type::Bool => Column::new(name, values(cells, as_bool)),
     }
+}
+
+fn values<T>(cells: &[Option<&Value>], convert: fn(&Value) -> Option<T>) -> Vec<Option<T>> {
+    cells.iter().map(|v| v.and_then(convert)).collect()
 }
 
 fn as_str(v: &Value) -> Option<String> {
     match v {
         Value::Str(s) => Some(s.clone()),
-        Value::Null => None,
+        Value::Null(_) => None,
         Value::Int(i) => Some(i.to_string()),
         Value::Float(f) => Some(f.to_string()),
         Value::Bool(b) => Some(b.to_string()),
@@ -146,7 +162,7 @@ fn s(v: impl Into<String>) -> Value {
 }
 
 fn opt_f(v: Option<f64>) -> Value {
-    v.map_or(Value::Null, Value::Float)
+    v.map_or(Value::Null(Type::Float), Value::Float)
 }
 
 /// The identifying columns every table starts with.
@@ -163,7 +179,7 @@ fn key_columns(r: &RunResult) -> Row {
 fn run_row(r: &RunResult) -> Row {
     let c = &r.config;
     let mut row = key_columns(r);
-    let opt_s = |v: &Option<String>| v.as_ref().map_or(Value::Null, s);
+    let opt_s = |v: &Option<String>| v.as_ref().map_or(Value::Null(Type::Str), s);
     row.extend([
         ("ner".into(), s(&c.data.ner)),
         (
@@ -186,7 +202,7 @@ fn run_row(r: &RunResult) -> Row {
             "heads".into(),
             c.model
                 .attention
-                .map_or(Value::Null, |a| Value::Int(a.heads)),
+                .map_or(Value::Null(Type::Int), |a| Value::Int(a.heads)),
         ),
         ("hidden".into(), Value::Int(c.model.hidden)),
         ("dropout".into(), Value::Float(c.model.dropout)),
@@ -322,5 +338,17 @@ mod tests {
         assert_eq!(df.column("a").expect("a").dtype(), &DataType::Int64);
         assert_eq!(df.column("b").expect("b").null_count(), 1);
         assert_eq!(df.column("c").expect("c").dtype(), &DataType::String);
+    }
+
+    #[test]
+    fn all_null_column_keeps_its_type() {
+        let rows = vec![
+            vec![("lambda".into(), Value::Null(Type::Float))],
+            vec![("other".into(), Value::Int(1))],
+        ];
+        let df = frame(rows).expect("builds");
+        let lambda = df.column("lambda").expect("lambda");
+        assert_eq!(lambda.dtype(), &DataType::Float64);
+        assert_eq!(lambda.null_count(), 2);
     }
 }
