@@ -43,23 +43,44 @@ fn time(label: &str, n: usize, mut f: impl FnMut()) -> f64 {
 
 fn main() {
     tch::set_num_threads(1);
-    let batch_size: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(20);
+    let batch_size: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20);
     let seq = 55;
     let n = 10;
     let vs = nn::VarStore::new(Device::Cpu);
-    let dims = Dims { vocab: 5000, embedding: 50, ner_tags: 9, cws_tags: 4 };
+    let dims = Dims {
+        vocab: 5000,
+        embedding: 50,
+        ner_tags: 9,
+        cws_tags: 4,
+    };
     let model = Model::new(&vs.root(), &Variant::Full.model_config(), dims, None);
     let mut adam = Adam::new(vs.variables().into_iter().collect(), 1e-3, 5.0);
     let chars: Vec<Vec<i64>> = (0..batch_size)
-        .map(|i| (0..(seq - i % 20) as i64).map(|c| 2 + (c * 7 + i as i64) % 4000).collect())
+        .map(|i| {
+            (0..(seq - i % 20) as i64)
+                .map(|c| 2 + (c * 7 + i as i64) % 4000)
+                .collect()
+        })
         .collect();
-    let tags: Vec<Vec<i64>> = chars.iter().map(|c| c.iter().map(|x| x % 9).collect()).collect();
-    let rows: Vec<(&[i64], &[i64])> = chars.iter().zip(&tags).map(|(c, t)| (c.as_slice(), t.as_slice())).collect();
+    let tags: Vec<Vec<i64>> = chars
+        .iter()
+        .map(|c| c.iter().map(|x| x % 9).collect())
+        .collect();
+    let rows: Vec<(&[i64], &[i64])> = chars
+        .iter()
+        .zip(&tags)
+        .map(|(c, t)| (c.as_slice(), t.as_slice()))
+        .collect();
     let batch = Batch::new(&rows, Device::Cpu);
     let params = vs.trainable_variables();
     println!("batch {batch_size}, {} characters", batch.characters());
 
-    time("model forward (losses)", n, || drop(model.losses(Task::Ner, &batch)));
+    time("model forward (losses)", n, || {
+        drop(model.losses(Task::Ner, &batch))
+    });
     time("model forward+backward", n, || {
         let loss = model.total_loss(&model.losses(Task::Ner, &batch));
         drop(Tensor::run_backward(&[loss], &params, false, false));
@@ -67,28 +88,46 @@ fn main() {
     let step = time("training step (with Adam)", n, || {
         adam.backward_step(&model.total_loss(&model.losses(Task::Ner, &batch)));
     });
-    time("decode (no grad + Viterbi)", n, || drop(model.decode(Task::Ner, &batch)));
+    time("decode (no grad + Viterbi)", n, || {
+        drop(model.decode(Task::Ner, &batch))
+    });
 
     let parts = nn::VarStore::new(Device::Cpu);
-    let emb = Tensor::randn([batch_size as i64, seq as i64, 50], (Kind::Float, Device::Cpu));
+    let emb = Tensor::randn(
+        [batch_size as i64, seq as i64, 50],
+        (Kind::Float, Device::Cpu),
+    );
     let lstm = BiLstm::new(&(parts.root() / "lstm"), 50, 120);
     let lstm_params = parts.trainable_variables();
-    time("bilstm forward", n, || drop(lstm.forward(&emb, &batch.lengths)));
+    time("bilstm forward", n, || {
+        drop(lstm.forward(&emb, &batch.lengths))
+    });
     time("bilstm forward+backward", n, || {
         let y = lstm.forward(&emb, &batch.lengths).sum(Kind::Float);
         drop(Tensor::run_backward(&[y], &lstm_params, false, false));
     });
     let attention = SelfAttention::new(&(parts.root() / "attention"), 240, 8);
-    let h = Tensor::randn([batch_size as i64, seq as i64, 240], (Kind::Float, Device::Cpu)).set_requires_grad(true);
+    let h = Tensor::randn(
+        [batch_size as i64, seq as i64, 240],
+        (Kind::Float, Device::Cpu),
+    )
+    .set_requires_grad(true);
     time("attention forward+backward", n, || {
         let y = attention.forward(&h, &batch.mask).sum(Kind::Float);
         drop(Tensor::run_backward(&[y], &[&h], false, false));
     });
     let crf = Crf::new(&(parts.root() / "crf"), 9);
-    let x = Tensor::randn([batch_size as i64, seq as i64, 9], (Kind::Float, Device::Cpu)).set_requires_grad(true);
+    let x = Tensor::randn(
+        [batch_size as i64, seq as i64, 9],
+        (Kind::Float, Device::Cpu),
+    )
+    .set_requires_grad(true);
     time("crf nll forward+backward", n, || {
         let y = crf.neg_log_likelihood(&x, &batch.tags, &batch.mask);
         drop(Tensor::run_backward(&[y], &[&x], false, false));
     });
-    println!("one thread: {:.0} characters/s", batch.characters() as f64 / step * 1e3);
+    println!(
+        "one thread: {:.0} characters/s",
+        batch.characters() as f64 / step * 1e3
+    );
 }

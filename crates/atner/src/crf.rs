@@ -170,8 +170,7 @@ mod tests {
         let crf = Crf::new(&vs.root(), TAGS);
         tch::no_grad(|| {
             for p in [&crf.transitions, &crf.start, &crf.end] {
-                p
-                    .shallow_clone()
+                p.shallow_clone()
                     .copy_(&Tensor::randn(p.size(), (Kind::Float, Device::Cpu)));
             }
         });
