@@ -25,12 +25,12 @@ else
         say "creating .venv with $python"
         "$python" -m venv .venv || { say "python3 -m venv failed: install Python 3 with venv (Debian: apt-get install python3-venv)"; exit 1; }
     fi
-    have=$(.venv/bin/python -c 'import torch; print(torch.__version__)' 2>/dev/null || true)
+    have=$(.venv/bin/python -W ignore -c 'import torch; print(torch.__version__)' 2>/dev/null || true)
     if [ "${have%%+*}" != "$TORCH_VERSION" ]; then
         say "installing torch==$TORCH_VERSION into .venv (about 5 GB installed; this takes a while once)"
         .venv/bin/pip install --quiet --progress-bar off "torch==$TORCH_VERSION"
     fi
-    target=$(.venv/bin/python -c 'import os, torch; print(os.path.dirname(torch.__file__))')
+    target=$(.venv/bin/python -W ignore -c 'import os, torch; print(os.path.dirname(torch.__file__))')
 fi
 
 if [ "$(readlink "$link" 2>/dev/null)" != "$target" ]; then

@@ -71,11 +71,41 @@ impl Batch {
     }
 }
 
+/// A BiLSTM (eq. 4–5) followed, when enabled, by its own self-attention (eq. 6–8):
+/// the private extractor of each task and the shared one alike.
+#[derive(Debug)]
+struct Extractor {
+    bilstm: BiLstm,
+    attention: Option<SelfAttention>,
+}
+
+impl Extractor {
+    fn new(bilstm: &nn::Path, attention: &nn::Path, input: i64, cfg: &ModelConfig) -> Self {
+        let bilstm = BiLstm::new(bilstm, input, cfg.hidden);
+        let width = bilstm.output_dim();
+        let attention = cfg
+            .attention
+            .map(|a| SelfAttention::new(attention, width, a.heads));
+        Self { bilstm, attention }
+    }
+
+    fn output_dim(&self) -> i64 {
+        self.bilstm.output_dim()
+    }
+
+    fn forward(&self, xs: &Tensor, batch: &Batch) -> Tensor {
+        let h = self.bilstm.forward(xs, &batch.lengths); // [batch, seq, 2*hidden]
+        match &self.attention {
+            Some(attention) => attention.forward(&h, &batch.mask),
+            None => h,
+        }
+    }
+}
+
 /// One task's private extractor and tagger.
 #[derive(Debug)]
 struct TaskHead {
-    private: BiLstm,
-    attention: Option<SelfAttention>,
+    private: Extractor,
     hidden: nn::Linear,
     project: nn::Linear,
     crf: Crf,
@@ -83,11 +113,8 @@ struct TaskHead {
 
 impl TaskHead {
     fn new(vs: &nn::Path, cfg: &ModelConfig, input: i64, shared_dim: i64, tags: i64) -> Self {
-        let private = BiLstm::new(&(vs / "private"), input, cfg.hidden);
+        let private = Extractor::new(&(vs / "private"), &(vs / "attention"), input, cfg);
         let width = private.output_dim();
-        let attention = cfg
-            .attention
-            .map(|a| SelfAttention::new(&(vs / "attention"), width, a.heads));
         let linear = |name: &str, i: i64, o: i64| {
             let config = nn::LinearConfig {
                 ws_init: xavier(o, i),
@@ -100,32 +127,6 @@ impl TaskHead {
             project: linear("project", cfg.hidden, tags),
             crf: Crf::new(&(vs / "crf"), tags),
             private,
-            attention,
-        }
-    }
-
-    fn private_features(&self, xs: &Tensor, batch: &Batch) -> Tensor {
-        let h = self.private.forward(xs, &batch.lengths); // [batch, seq, 2*hidden]
-        match &self.attention {
-            Some(attention) => attention.forward(&h, &batch.mask),
-            None => h,
-        }
-    }
-}
-
-/// The shared extractor of the transfer variants (eq. 4), with its own attention.
-#[derive(Debug)]
-struct SharedExtractor {
-    bilstm: BiLstm,
-    attention: Option<SelfAttention>,
-}
-
-impl SharedExtractor {
-    fn forward(&self, xs: &Tensor, batch: &Batch) -> Tensor {
-        let h = self.bilstm.forward(xs, &batch.lengths); // [batch, seq, 2*hidden]
-        match &self.attention {
-            Some(attention) => attention.forward(&h, &batch.mask),
-            None => h,
         }
     }
 }
@@ -143,7 +144,7 @@ pub struct Model {
     embedding: CharEmbedding,
     ner: TaskHead,
     cws: Option<TaskHead>,
-    shared: Option<SharedExtractor>,
+    shared: Option<Extractor>,
     discriminator: Option<TaskDiscriminator>,
     lambda: f64,
     dropout: f64,
@@ -155,14 +156,10 @@ impl Model {
         let embedding =
             CharEmbedding::new(&(vs / "embedding"), dims.vocab, dims.embedding, embedding);
         let shared = cfg.transfer.as_ref().map(|_| {
-            let bilstm = BiLstm::new(&(vs / "shared_bilstm"), dims.embedding, cfg.hidden);
-            let width = bilstm.output_dim();
-            let attention = cfg
-                .attention
-                .map(|a| SelfAttention::new(&(vs / "shared_attention"), width, a.heads));
-            SharedExtractor { bilstm, attention }
+            let (bilstm, attention) = (vs / "shared_bilstm", vs / "shared_attention");
+            Extractor::new(&bilstm, &attention, dims.embedding, cfg)
         });
-        let shared_dim = shared.as_ref().map_or(0, |s| s.bilstm.output_dim());
+        let shared_dim = shared.as_ref().map_or(0, Extractor::output_dim);
         let head =
             |name: &str, tags| TaskHead::new(&(vs / name), cfg, dims.embedding, shared_dim, tags);
         let ner = head("ner", dims.ner_tags);
@@ -202,7 +199,7 @@ impl Model {
             .embedding
             .forward(&batch.ids)
             .dropout(self.dropout, train); // [batch, seq, d_e]
-        let private = head.private_features(&xs, batch);
+        let private = head.private.forward(&xs, batch);
         let shared = self.shared.as_ref().map(|s| s.forward(&xs, batch));
         let joined = match &shared {
             Some(shared) => Tensor::cat(&[&private, shared], 2), // H'': [batch, seq, 4*hidden]

@@ -70,15 +70,10 @@ pub fn apply<T: Serialize + DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{DataConfig, RunConfig};
+    use crate::plan::RunConfig;
 
     fn config() -> RunConfig {
-        RunConfig {
-            variant: "full".into(),
-            data: DataConfig::default(),
-            model: Default::default(),
-            train: Default::default(),
-        }
+        RunConfig::default()
     }
 
     #[test]

@@ -63,6 +63,18 @@ pub struct RunConfig {
     pub train: TrainConfig,
 }
 
+impl Default for RunConfig {
+    /// The full model with the paper's settings on the default data.
+    fn default() -> Self {
+        Self {
+            variant: "full".into(),
+            data: DataConfig::default(),
+            model: ModelConfig::default(),
+            train: TrainConfig::default(),
+        }
+    }
+}
+
 impl RunConfig {
     /// The run id: 16 hex digits of SHA-256 over config, data checksums and code revision.
     pub fn id(&self, data_checksums: &[String]) -> String {
@@ -236,12 +248,7 @@ mod tests {
     use super::*;
 
     fn config() -> RunConfig {
-        RunConfig {
-            variant: "full".into(),
-            data: DataConfig::default(),
-            model: ModelConfig::default(),
-            train: TrainConfig::default(),
-        }
+        RunConfig::default()
     }
 
     #[test]

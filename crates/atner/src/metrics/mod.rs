@@ -122,11 +122,7 @@ mod tests {
     }
 
     fn counts(correct: u64, guessed: u64, gold: u64) -> Counts {
-        Counts {
-            correct,
-            guessed,
-            gold,
-        }
+        Counts::new(correct, guessed, gold)
     }
 
     #[test]

@@ -16,6 +16,14 @@ pub struct Counts {
 }
 
 impl Counts {
+    pub fn new(correct: u64, guessed: u64, gold: u64) -> Self {
+        Self {
+            correct,
+            guessed,
+            gold,
+        }
+    }
+
     /// `100 * correct / guessed`, 0 when nothing was guessed.
     pub fn precision(&self) -> f64 {
         percent(self.correct, self.guessed)
@@ -160,11 +168,7 @@ mod tests {
     use super::*;
 
     fn counts(correct: u64, guessed: u64, gold: u64) -> Counts {
-        Counts {
-            correct,
-            guessed,
-            gold,
-        }
+        Counts::new(correct, guessed, gold)
     }
 
     #[test]
