@@ -3,7 +3,7 @@
 #
 # With LIBTORCH set, that libtorch is used as it is (no download). Without it,
 # torch==2.13.0 is installed from the Python package index into ./.venv (a
-# CPU+CUDA build: about 900 MB to download, about 5 GB installed) and its
+# CPU+CUDA build: 4.7 GB installed, measured) and its
 # `torch/` folder, which holds libtorch's headers and shared libraries, is used.
 # .cargo/config.toml points LIBTORCH at ./.libtorch, and each crate's build
 # script sets an rpath to ./.libtorch/lib, so `cargo build`, `cargo test` and
