@@ -45,7 +45,12 @@ report: setup
 bench: setup
     {{runner}} bench
 
-# Build and run every test (unit, property, brute-force, end-to-end on tiny data).
+# A single-node Slurm on localhost for `runner sweep --backend slurm` (root; Debian's slurm-wlm): start, stop or status.
+slurm action="status":
+    scripts/local-slurm.sh {{action}}
+
+# Build and run every test (unit, property, brute-force, end-to-end on tiny data; the Slurm
+# test starts a local Slurm when run as root, and says SKIPPED otherwise).
 test: setup
     cargo test --workspace --all-targets
 

@@ -13,7 +13,8 @@
 //! - [`train`]: alternating-task training with early stopping on NER dev F1 (§3.6, §4.2);
 //! - [`encode`]: sentences as character and tag ids;
 //! - [`metrics`]: conlleval-exact entity scoring;
-//! - [`config`]: hyper-parameters whose defaults are the paper's.
+//! - [`config`]: hyper-parameters whose defaults are the paper's;
+//! - [`killpoint`]: named crash points for the crash-safety tests.
 //!
 //! The crate never prints; training reports progress through a callback.
 
@@ -25,6 +26,7 @@ pub mod crf;
 pub mod data;
 pub mod embedding;
 pub mod encode;
+pub mod killpoint;
 pub mod metrics;
 pub mod model;
 pub mod train;

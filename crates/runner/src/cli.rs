@@ -36,6 +36,13 @@ pub enum Command {
         threads: usize,
         device: String,
     },
+    /// Tag raw text (one sentence a line) with a finished run's best weights.
+    Predict(crate::predict::PredictArgs),
+    /// Where every run of a results store stands: done, running, queued, failed.
+    Status {
+        /// A results directory, or an experiment name (results/<name>).
+        results: String,
+    },
     /// Paper-style tables (2–5), significance tests and charts from results.
     Report(crate::report::ReportArgs),
     /// Train one planned run of a results store (used by sweeps and Slurm tasks).
@@ -71,6 +78,33 @@ pub struct SweepArgs {
     /// Print the plan (runs, ids, done or not, estimated time) and train nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Where runs train: here (local) or as one Slurm job array (slurm).
+    #[arg(long, value_enum, default_value_t = Backend::Local)]
+    pub backend: Backend,
+    /// Slurm partition.
+    #[arg(long, help_heading = "Slurm")]
+    pub partition: Option<String>,
+    /// Slurm time limit per run, e.g. 04:00:00.
+    #[arg(long, help_heading = "Slurm")]
+    pub time: Option<String>,
+    /// CPUs (and libtorch threads) per run [default: --threads, else 1].
+    #[arg(long, help_heading = "Slurm")]
+    pub cpus_per_task: Option<usize>,
+    /// Generic resources per run, e.g. gpu:1.
+    #[arg(long, help_heading = "Slurm")]
+    pub gres: Option<String>,
+    /// At most this many runs at once (`--array=0-N%K`).
+    #[arg(long, help_heading = "Slurm")]
+    pub max_parallel: Option<usize>,
+    /// Wait until every run has ended, then write the tables.
+    #[arg(long, help_heading = "Slurm")]
+    pub wait: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    Local,
+    Slurm,
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +128,9 @@ pub struct RunOneArgs {
     pub device: String,
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Rewrite the store's tables after the run (for Slurm array tasks).
+    #[arg(long)]
+    pub write_tables: bool,
 }
 
 impl SweepArgs {
@@ -115,7 +152,37 @@ impl SweepArgs {
             threads: self.threads,
             device: self.device.clone(),
             dry_run: self.dry_run,
+            slurm: self.slurm()?,
         })
+    }
+
+    /// The Slurm settings; Slurm flags without `--backend slurm` are refused.
+    fn slurm(&self) -> anyhow::Result<Option<crate::sweep_command::SlurmRequest>> {
+        if self.backend == Backend::Local {
+            let given = [
+                ("--partition", self.partition.is_some()),
+                ("--time", self.time.is_some()),
+                ("--cpus-per-task", self.cpus_per_task.is_some()),
+                ("--gres", self.gres.is_some()),
+                ("--max-parallel", self.max_parallel.is_some()),
+                ("--wait", self.wait),
+            ];
+            if let Some((flag, _)) = given.iter().find(|(_, on)| *on) {
+                anyhow::bail!("{flag} is a Slurm setting: add --backend slurm");
+            }
+            return Ok(None);
+        }
+        if self.jobs != 1 {
+            anyhow::bail!("--jobs is for the local backend; with Slurm use --max-parallel");
+        }
+        Ok(Some(crate::sweep_command::SlurmRequest {
+            partition: self.partition.clone(),
+            time: self.time.clone(),
+            cpus_per_task: self.cpus_per_task.or(self.threads).unwrap_or(1),
+            gres: self.gres.clone(),
+            max_parallel: self.max_parallel,
+            wait: self.wait,
+        }))
     }
 }
 
@@ -213,8 +280,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             device,
         } => crate::bench::one(variant, batch_size, threads, &device),
         Command::Report(args) => crate::report::run(&args),
-        Command::RunOne(args) => {
-            crate::execute::run_one::run_one(&args.results, &args.id, &args.device, args.threads)
-        }
+        Command::Status { results } => crate::status::run(&results),
+        Command::Predict(args) => crate::predict::run(&args),
+        Command::RunOne(args) => crate::execute::run_one::run_one(
+            &args.results,
+            &args.id,
+            &crate::execute::run_one::RunOneOptions {
+                device: args.device,
+                threads: args.threads,
+                write_tables: args.write_tables,
+            },
+        ),
     }
 }

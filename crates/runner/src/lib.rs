@@ -1,10 +1,12 @@
 //! The `runner` binary: runs the ablation study of Cao et al. (EMNLP 2018) as data.
 //!
 //! Pipeline, one module a stage: [`cli`] → `spec` (the TOML) → `plan` (runs with
-//! stable ids) → `execute` (local pool or Slurm) → `store` (run directories and
-//! polars tables) → `report` (paper-style tables and charts). Beside the pipeline:
-//! [`dataset`] (the manifest of third-party corpora, `runner data fetch|stats`) and
-//! [`score`] (`runner eval`, conlleval-exact scoring of CoNLL files).
+//! stable ids) → `execute` (local pool or Slurm job array) → `store` (run
+//! directories and polars tables) → `report` (paper-style tables and charts).
+//! Beside the pipeline: [`dataset`] (the manifest of third-party corpora,
+//! `runner data fetch|stats`), [`score`] (`runner eval`, conlleval-exact
+//! scoring), [`status`] (where each run stands) and [`predict`] (tagging new
+//! text with a finished run).
 
 pub mod bench;
 pub mod cli;
@@ -12,10 +14,12 @@ pub mod dataset;
 pub mod execute;
 pub mod overrides;
 pub mod plan;
+pub mod predict;
 pub mod progress;
 pub mod report;
 pub mod score;
 pub mod spec;
+pub mod status;
 pub mod store;
 pub mod sweep_command;
 pub mod train_command;

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::dataset::{dataset_files, Locations, Manifest};
+use crate::execute::slurm::SlurmOptions;
+use crate::execute::slurm_sweep::sweep_slurm;
 use crate::execute::sweep::{sweep, SweepOptions};
 use crate::plan::{expand, DataConfig, PlanOptions, PlannedRun};
 use crate::spec::ExperimentSpec;
@@ -21,6 +23,19 @@ pub struct SweepRequest {
     pub threads: Option<usize>,
     pub device: String,
     pub dry_run: bool,
+    /// `Some`: submit to Slurm instead of training here.
+    pub slurm: Option<SlurmRequest>,
+}
+
+/// `--backend slurm` and its settings.
+#[derive(Debug, Clone)]
+pub struct SlurmRequest {
+    pub partition: Option<String>,
+    pub time: Option<String>,
+    pub cpus_per_task: usize,
+    pub gres: Option<String>,
+    pub max_parallel: Option<usize>,
+    pub wait: bool,
 }
 
 /// The experiment's plan and the store it belongs in.
@@ -46,6 +61,21 @@ pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
         print_plan(&runs, &results);
         return Ok(());
     }
+    let executable = std::env::current_exe().context("locating the runner binary")?;
+    if let Some(slurm) = &request.slurm {
+        let store = Store::open(&results, &spec.name)?;
+        let options = SlurmOptions {
+            partition: slurm.partition.clone(),
+            time: slurm.time.clone(),
+            cpus_per_task: slurm.cpus_per_task,
+            gres: slurm.gres.clone(),
+            max_parallel: slurm.max_parallel,
+            device: request.device.clone(),
+            executable,
+            workdir: std::env::current_dir()?,
+        };
+        return sweep_slurm(&store, &runs, &options, slurm.wait);
+    }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let options = SweepOptions {
         jobs: request.jobs,
@@ -53,7 +83,7 @@ pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
             .threads
             .unwrap_or((cores / request.jobs.max(1)).max(1)),
         device: request.device.clone(),
-        executable: std::env::current_exe().context("locating the runner binary")?,
+        executable,
     };
     let store = Store::open(&results, &spec.name)?;
     sweep(&store, &runs, &options)?;

@@ -2,7 +2,7 @@
 //! bar, its final dev and test P/R/F1 printed.
 
 use crate::cli::TrainArgs;
-use crate::execute::{parse_device, train_run};
+use crate::execute::{parse_device, train_run, Event};
 use crate::progress;
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
@@ -21,9 +21,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     );
     let bar = progress::bar(cfg.train.epochs as u64, "epochs");
     bar.set_prefix(cfg.variant.clone());
-    let outcome = train_run(&cfg, device, None, |r| {
-        bar.inc(1);
-        progress::event(&bar, &epoch_line(r));
+    let outcome = train_run(&cfg, device, None, |event| {
+        if let Event::Epoch(r) = event {
+            bar.inc(1);
+            progress::event(&bar, &epoch_line(r));
+        }
     })?;
     bar.finish_and_clear();
     let best = outcome

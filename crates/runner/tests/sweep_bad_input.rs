@@ -258,7 +258,7 @@ fn results_of_another_store_format_are_refused_untouched() {
         assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
         assert_names(
             &stderr,
-            &[&info.display().to_string(), "store format 999", "format 1"],
+            &[&info.display().to_string(), "store format 999", "format 2"],
         );
         let left: Vec<_> = std::fs::read_dir(&results)
             .expect("still there")

@@ -43,6 +43,7 @@ impl Trainer<'_> {
         named.push(("state".into(), Tensor::from_slice(&state)));
         let partial = path.with_extension("partial");
         Tensor::save_multi(&named, &partial).map_err(|source| torch(path, source))?;
+        crate::killpoint::reached("checkpoint-rename");
         std::fs::rename(&partial, path).map_err(|source| CheckpointError::Io {
             path: path.to_path_buf(),
             source,

@@ -191,6 +191,7 @@ impl<'a> Trainer<'a> {
         let mut sums = LossSums::default();
         for (i, ids) in ner.iter().enumerate() {
             self.step(Task::Ner, &self.data.ner_train, ids, &mut sums);
+            crate::killpoint::reached("train-batch");
             if !cws.is_empty() {
                 self.step(
                     Task::Cws,

@@ -2,78 +2,86 @@
 //! trainer, resume from its checkpoint when there is one, train to early stop,
 //! predict dev and test with the best-dev weights.
 
+pub mod checkpoint;
 pub mod prepare;
 pub mod run_one;
+pub mod slurm;
+pub mod slurm_sweep;
 pub mod sweep;
 
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
+use atner::encode::TagSet;
 use atner::train::{EpochRecord, Predictions, TrainState, Trainer};
 use tch::Device;
 
 use crate::plan::RunConfig;
 pub use prepare::{prepare, DataSummary, Prepared};
 
-/// Where a run keeps its state while it trains.
-pub struct RunFiles<'a> {
-    /// Rewritten after every epoch; a run restarts from it.
-    pub checkpoint: &'a Path,
-    /// The best-dev weights, written at the end.
-    pub best_weights: &'a Path,
-}
-
 /// A finished run.
 pub struct Outcome {
     pub state: TrainState,
     pub vocab: atner::data::Vocab,
+    pub tags: TagSet,
     pub predictions: Predictions,
     pub summary: DataSummary,
     pub wall_seconds: f64,
 }
 
-/// Trains `cfg` on `device`; `on_epoch` sees every epoch record as it is made.
+/// What a run reports while it trains.
+pub enum Event<'a> {
+    /// An epoch ended.
+    Epoch(&'a EpochRecord),
+    /// The run's checkpoint was unusable (the message names it): it starts over.
+    Restarted(String),
+}
+
+/// Trains `cfg` on `device`. With `dir`, the run directory, it resumes from the
+/// checkpoint there, checkpoints every epoch and saves the best-dev weights as
+/// `best.pt`; `on_event` sees every epoch as it ends.
 pub fn train_run(
     cfg: &RunConfig,
     device: Device,
-    files: Option<RunFiles>,
-    mut on_epoch: impl FnMut(&EpochRecord),
+    dir: Option<&Path>,
+    mut on_event: impl FnMut(Event),
 ) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let prepared = prepare(&cfg.data, cfg.model.transfer.is_some(), cfg.train.seed)?;
-    let mut trainer = Trainer::new(
-        &cfg.model,
-        &cfg.train,
-        &prepared.data,
-        prepared.embedding.as_deref(),
-        device,
-    );
-    if let Some(files) = &files {
-        if files.checkpoint.exists() {
-            trainer.load_checkpoint(files.checkpoint)?;
+    let embedding = prepared.embedding.as_deref();
+    let new_trainer = || Trainer::new(&cfg.model, &cfg.train, &prepared.data, embedding, device);
+    let mut trainer = new_trainer();
+    if let Some(dir) = dir {
+        if let Err(problem) = checkpoint::restore(&mut trainer, dir) {
+            on_event(Event::Restarted(format!(
+                "{problem:#}; the run starts over"
+            )));
+            checkpoint::remove_all(dir)?;
+            trainer = new_trainer();
         }
     }
     let mut saved = Ok(());
     trainer.fit(|t| {
-        on_epoch(
+        on_event(Event::Epoch(
             t.state()
                 .records
                 .last()
                 .expect("an epoch was just recorded"),
-        );
-        if let (Some(files), Ok(())) = (&files, &saved) {
-            saved = t.save_checkpoint(files.checkpoint);
+        ));
+        if let (Some(dir), Ok(())) = (dir, &saved) {
+            saved = checkpoint::save(t, dir);
         }
     });
     saved.context("saving the checkpoint")?;
-    if let Some(files) = &files {
-        trainer.save_best_weights(files.best_weights)?;
+    if let Some(dir) = dir {
+        trainer.save_best_weights(&dir.join("best.pt"))?;
     }
     Ok(Outcome {
         predictions: trainer.best_predictions(),
         state: trainer.state().clone(),
         summary: prepared.summary,
+        tags: prepared.data.ner_tags.clone(),
         vocab: prepared.vocab,
         wall_seconds: started.elapsed().as_secs_f64(),
     })

@@ -4,7 +4,7 @@
 //! task): libtorch's random generator and thread pool are global to a process,
 //! so runs sharing one could not be reproducible. A per-run lock makes sure
 //! two processes never train the same run at once; progress goes to stdout as
-//! one JSON line per epoch, for the sweep that started the process.
+//! one JSON line per event, for the sweep that started the process.
 
 use std::fs::File;
 use std::path::Path;
@@ -12,48 +12,70 @@ use std::path::Path;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use super::{parse_device, train_run, RunFiles};
+use super::{parse_device, train_run, Event};
 use crate::plan::PlannedRun;
-use crate::store::{read_json, RunResult, Store};
+use crate::store::{read_json, write_json, RunResult, Store};
 
 /// One line of a run's progress on stdout.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct EpochEvent {
-    pub epoch: usize,
-    pub dev_f1: f64,
-    pub test_f1: f64,
-    pub chars_per_second: f64,
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum RunEvent {
+    Epoch {
+        epoch: usize,
+        dev_f1: f64,
+        test_f1: f64,
+        chars_per_second: f64,
+    },
+    /// The checkpoint was unusable; the message names it.
+    Restarted { reason: String },
+}
+
+/// How `runner run-one` trains.
+#[derive(Debug, Clone)]
+pub struct RunOneOptions {
+    pub device: String,
+    pub threads: usize,
+    /// Rewrite the store's tables when the run is done (Slurm tasks: no
+    /// sweep process is there to do it).
+    pub write_tables: bool,
 }
 
 /// Trains run `id` of the store at `results`, resuming from its checkpoint.
-pub fn run_one(results: &Path, id: &str, device: &str, threads: usize) -> anyhow::Result<()> {
+pub fn run_one(results: &Path, id: &str, options: &RunOneOptions) -> anyhow::Result<()> {
     let store = Store::at(results)?;
     let dir = store.run_dir(id);
     let planned: PlannedRun = read_json(&dir.join("config.json"))?;
     let _lock = lock_run(&dir.join(".lock"))?;
-    if store.is_done(id) {
-        return Ok(());
+    crate::store::completion::remove_partials(&dir, &[""])?;
+    for problem in store.redo_corrupted([id])? {
+        emit(&RunEvent::Restarted { reason: problem });
     }
-    tch::set_num_threads(threads as i32);
-    let device_name = device.to_string();
-    let device = parse_device(device)?;
-    let files = RunFiles {
-        checkpoint: &dir.join("checkpoint.pt"),
-        best_weights: &dir.join("best.pt"),
-    };
-    let outcome = train_run(&planned.config, device, Some(files), |r| {
-        let event = EpochEvent {
-            epoch: r.epoch,
-            dev_f1: r.dev.overall.f1(),
-            test_f1: r.test.overall.f1(),
-            chars_per_second: r.chars_per_second(),
-        };
-        println!(
-            "{}",
-            serde_json::to_string(&event).expect("an event serialises")
-        );
+    if !store.is_done(id) {
+        train(&store, planned, options)?;
+    }
+    if options.write_tables {
+        store.write_tables()?;
+    }
+    Ok(())
+}
+
+fn train(store: &Store, planned: PlannedRun, options: &RunOneOptions) -> anyhow::Result<()> {
+    tch::set_num_threads(options.threads as i32);
+    let device = parse_device(&options.device)?;
+    let dir = store.run_dir(&planned.id);
+    let outcome = train_run(&planned.config, device, Some(&dir), |event| {
+        emit(&match event {
+            Event::Epoch(r) => RunEvent::Epoch {
+                epoch: r.epoch,
+                dev_f1: r.dev.overall.f1(),
+                test_f1: r.test.overall.f1(),
+                chars_per_second: r.chars_per_second(),
+            },
+            Event::Restarted(reason) => RunEvent::Restarted { reason },
+        })
     })?;
     outcome.vocab.save(&dir.join("vocab.txt"))?;
+    write_json(&dir.join("tags.json"), &outcome.tags)?;
     let result = RunResult {
         id: planned.id,
         config: planned.config,
@@ -61,10 +83,20 @@ pub fn run_one(results: &Path, id: &str, device: &str, threads: usize) -> anyhow
         data: outcome.summary,
         state: outcome.state,
         wall_seconds: outcome.wall_seconds,
-        device: device_name,
-        threads,
+        device: options.device.clone(),
+        threads: options.threads,
     };
-    store.finish(id, &result, &outcome.predictions)
+    store.finish(&result.id, &result, &outcome.predictions)
+}
+
+/// One JSON line on stdout (for the sweep) and, when it is not an epoch, on
+/// stderr (the run's log).
+fn emit(event: &RunEvent) {
+    let line = serde_json::to_string(event).expect("an event serialises");
+    if let RunEvent::Restarted { reason } = event {
+        eprintln!("warning: {reason}");
+    }
+    println!("{line}");
 }
 
 /// Waits for the run's lock: a run is trained by one process at a time.

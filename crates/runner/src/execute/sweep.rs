@@ -16,7 +16,7 @@ use std::sync::mpsc;
 use anyhow::{bail, Context};
 use indicatif::{MultiProgress, ProgressBar};
 
-use super::run_one::EpochEvent;
+use super::run_one::RunEvent;
 use crate::plan::PlannedRun;
 use crate::progress;
 use crate::store::Store;
@@ -37,6 +37,9 @@ pub fn sweep(store: &Store, runs: &[PlannedRun], options: &SweepOptions) -> anyh
     let _lock = store.lock()?;
     for run in runs {
         store.begin(run)?;
+    }
+    for problem in store.redo_corrupted(runs.iter().map(|r| r.id.as_str()))? {
+        eprintln!("warning: {problem}");
     }
     let pending: Vec<&PlannedRun> = runs.iter().filter(|r| !store.is_done(&r.id)).collect();
     eprintln!(
@@ -158,10 +161,16 @@ fn train_in_child(
         .with_context(|| format!("starting {}", options.executable.display()))?;
     let stdout = child.stdout.take().expect("stdout is piped");
     for line in BufReader::new(stdout).lines() {
-        if let Ok(event) = serde_json::from_str::<EpochEvent>(&line?) {
-            bar.set_position(event.epoch as u64);
-            let line = format!("epoch {} dev F1 {:.2}", event.epoch, event.dev_f1);
-            progress::event(bar, &format!("run {} {}", run.id, line));
+        match serde_json::from_str::<RunEvent>(&line?) {
+            Ok(RunEvent::Epoch { epoch, dev_f1, .. }) => {
+                bar.set_position(epoch as u64);
+                let line = format!("run {} epoch {epoch} dev F1 {dev_f1:.2}", run.id);
+                progress::event(bar, &line);
+            }
+            Ok(RunEvent::Restarted { reason }) => {
+                progress::event(bar, &format!("warning: {reason}"));
+            }
+            Err(_) => {}
         }
     }
     let status = child.wait()?;

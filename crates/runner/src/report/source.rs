@@ -84,10 +84,7 @@ pub fn load(root: &Path) -> anyhow::Result<Source> {
     let results = store.finished_runs()?;
     let mut revisions = BTreeMap::new();
     for r in &results {
-        let done = store.run_dir(&r.id).join("DONE");
-        let text = std::fs::read_to_string(&done)
-            .with_context(|| format!("reading {}", done.display()))?;
-        revisions.insert(r.id.clone(), text.trim().to_string());
+        revisions.insert(r.id.clone(), store.completion(&r.id)?.revision);
     }
     let runs = read_table(&root.join("runs.parquet"))?;
     let epochs = read_table(&root.join("epochs.parquet"))?;

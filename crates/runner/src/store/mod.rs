@@ -4,16 +4,24 @@
 //! results/<experiment>/
 //!   store.json            format version; a store of another version is refused
 //!   .lock                 held by the sweep that is writing here
-//!   runs/<id>/            config.json, checkpoint.pt while training; at the end
-//!                         result.json, predictions.json, best.pt, vocab.txt and,
-//!                         written last, DONE
+//!   .tables.lock          held while runs.* and epochs.* are rewritten
+//!   runs/<id>/            config.json; while training, checkpoint.json naming
+//!                         the current checkpoint-<epoch>.pt with its SHA-256;
+//!                         at the end result.json, predictions.json, best.pt,
+//!                         vocab.txt, tags.json and, written last, DONE (the
+//!                         SHA-256 of each of those files)
+//!   slurm/                job scripts and logs of Slurm submissions
 //!   runs.parquet|csv      one row per finished run (rebuilt from runs/)
 //!   epochs.parquet|csv    one row per run and epoch
 //! ```
 //! Every file is written to a temporary name and renamed, so a killed process
-//! leaves no half-written file; a run directory without `DONE` is resumable.
+//! leaves no half-written file; a run directory without `DONE` is resumable, and
+//! one whose files no longer match `DONE` is reported and trained again.
 
+pub mod completion;
 pub mod tables;
+
+pub use completion::DONE;
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -22,11 +30,11 @@ use anyhow::{bail, Context};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::execute::DataSummary;
-use crate::plan::{PlannedRun, RunConfig, CODE_REVISION};
-use atner::train::{Predictions, TrainState};
+use crate::plan::{PlannedRun, RunConfig};
+use atner::train::TrainState;
 
 /// Bumped when the layout or the meaning of the files changes.
-const STORE_FORMAT: u32 = 1;
+const STORE_FORMAT: u32 = 2;
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 struct StoreInfo {
@@ -95,13 +103,22 @@ impl Store {
         }
     }
 
+    /// Waits for the lock under which the tables are rewritten.
+    fn lock_tables(&self) -> anyhow::Result<File> {
+        let path = self.root.join(".tables.lock");
+        let file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        file.lock()
+            .with_context(|| format!("locking {}", path.display()))?;
+        Ok(file)
+    }
+
     pub fn run_dir(&self, id: &str) -> PathBuf {
         self.root.join("runs").join(id)
     }
 
-    /// The ids of the runs whose directory holds `DONE`.
+    /// Whether the run's directory holds `DONE` (see [`Store::verify`] for its files).
     pub fn is_done(&self, id: &str) -> bool {
-        self.run_dir(id).join("DONE").exists()
+        self.run_dir(id).join(DONE).exists()
     }
 
     /// Creates the run's directory with its configuration, if not there yet.
@@ -114,24 +131,6 @@ impl Store {
             write_json(&config, run)?;
         }
         Ok(dir)
-    }
-
-    /// Writes a finished run's results, `DONE` last.
-    pub fn finish(
-        &self,
-        id: &str,
-        result: &RunResult,
-        predictions: &Predictions,
-    ) -> anyhow::Result<()> {
-        let dir = self.run_dir(id);
-        write_json(&dir.join("predictions.json"), predictions)?;
-        write_json(&dir.join("result.json"), result)?;
-        let checkpoint = dir.join("checkpoint.pt");
-        if checkpoint.exists() {
-            fs::remove_file(&checkpoint)
-                .with_context(|| format!("removing {}", checkpoint.display()))?;
-        }
-        write_atomic(&dir.join("DONE"), CODE_REVISION.as_bytes())
     }
 
     /// Every finished run's result, in id order; unreadable ones are reported, not hidden.

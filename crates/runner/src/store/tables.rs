@@ -39,8 +39,12 @@ pub enum Type {
 pub type Row = Vec<(String, Value)>;
 
 impl Store {
-    /// Rewrites `runs.*` and `epochs.*` from the finished runs.
+    /// Rewrites `runs.*` and `epochs.*` from the finished runs, under the
+    /// tables' lock: whoever writes last has seen every run finished before it
+    /// took the lock, so concurrent writers (Slurm tasks) never lose a row.
     pub fn write_tables(&self) -> anyhow::Result<(DataFrame, DataFrame)> {
+        let _lock = self.lock_tables()?;
+        super::completion::remove_partials(&self.root, &["runs.", "epochs."])?;
         let results = self.finished_runs()?;
         let mut runs = frame(results.iter().map(run_row).collect())?;
         let mut epochs = frame(results.iter().flat_map(epoch_rows).collect())?;
@@ -70,6 +74,7 @@ fn atomically(
     write(&mut file).with_context(|| format!("writing {}", partial.display()))?;
     file.sync_all()
         .with_context(|| format!("syncing {}", partial.display()))?;
+    atner::killpoint::reached("table-rename");
     std::fs::rename(&partial, path).with_context(|| format!("renaming to {}", path.display()))
 }
 

@@ -1,0 +1,58 @@
+//! Named points where a test can have the process killed, to prove that a crash
+//! there loses nothing: `ATNER_KILL_AT=<point>:<n>` sends SIGKILL to the whole
+//! process group (a sweep and its training processes, as a scheduler or the
+//! OOM killer would) the `n`-th time this process reaches `<point>`.
+//!
+//! Unset, a point costs one environment lookup, made once per process. A
+//! SIGKILL, not a panic, because a panic unwinds and runs destructors: the
+//! point is to prove that no clean-up is needed.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+/// The environment variable that arms a point.
+pub const ENV: &str = "ATNER_KILL_AT";
+
+/// Every point, in the order a run reaches them.
+pub const POINTS: [&str; 4] = [
+    "train-batch",
+    "checkpoint-rename",
+    "run-finish",
+    "table-rename",
+];
+
+struct Armed {
+    point: String,
+    nth: usize,
+    seen: AtomicUsize,
+}
+
+fn armed() -> Option<&'static Armed> {
+    static ARMED: OnceLock<Option<Armed>> = OnceLock::new();
+    ARMED
+        .get_or_init(|| {
+            let value = std::env::var(ENV).ok()?;
+            let (point, nth) = value.split_once(':').unwrap_or((&value, "1"));
+            Some(Armed {
+                point: point.to_string(),
+                nth: nth.parse().ok()?,
+                seen: AtomicUsize::new(0),
+            })
+        })
+        .as_ref()
+}
+
+/// Kills the process group if `point` is armed and this is its `n`-th visit.
+pub fn reached(point: &str) {
+    debug_assert!(POINTS.contains(&point), "unknown kill point {point}");
+    let Some(armed) = armed().filter(|a| a.point == point) else {
+        return;
+    };
+    if armed.seen.fetch_add(1, Ordering::SeqCst) + 1 == armed.nth {
+        // SAFETY: kill(2) with pid 0 signals this process's group; it takes
+        // no pointers.
+        unsafe {
+            libc::kill(0, libc::SIGKILL);
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! `runner status <results>`: where every run of a store stands — done,
+//! running, queued, failed (with the Slurm task's state, exit code and the
+//! tail of its log), interrupted (a checkpoint to resume from) or not started.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+
+use crate::execute::slurm::{self, Submission, TaskState};
+use crate::plan::PlannedRun;
+use crate::store::{read_json, Store};
+
+/// Where one run stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunState {
+    Done,
+    /// `DONE` is there but a file does not match it; the next sweep redoes the run.
+    Corrupt(String),
+    /// A process holds the run's lock.
+    Running,
+    /// Submitted to Slurm, waiting for a node (or starting).
+    Queued {
+        job: String,
+    },
+    /// The last attempt ended without finishing the run.
+    Failed {
+        reason: String,
+        log_tail: Vec<String>,
+    },
+    /// Stopped after `epochs` epochs; a sweep resumes it.
+    Interrupted {
+        epochs: usize,
+    },
+    NotStarted,
+}
+
+impl RunState {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Done => "done",
+            Self::Corrupt(_) => "corrupt",
+            Self::Running => "running",
+            Self::Queued { .. } => "queued",
+            Self::Failed { .. } => "failed",
+            Self::Interrupted { .. } => "interrupted",
+            Self::NotStarted => "not started",
+        }
+    }
+
+    /// A process is on it, or Slurm will start one.
+    pub fn is_active(&self) -> bool {
+        matches!(self, Self::Running | Self::Queued { .. })
+    }
+}
+
+/// One row of the status.
+#[derive(Debug, Clone)]
+pub struct RunStatus {
+    pub run: PlannedRun,
+    pub state: RunState,
+}
+
+/// The state of every run in the store, in id order. Slurm is asked once per
+/// job. With `verify`, finished runs are checked against their checksums
+/// (reads every file; a poll loop leaves it to the sweep that resubmits).
+pub fn statuses(store: &Store, verify: bool) -> anyhow::Result<Vec<RunStatus>> {
+    let mut jobs: BTreeMap<String, BTreeMap<usize, TaskState>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for id in store.run_ids()? {
+        let dir = store.run_dir(&id);
+        let Ok(run) = read_json::<PlannedRun>(&dir.join("config.json")) else {
+            continue; // not a run directory of this store
+        };
+        let submission = Submission::of(store, &id);
+        if let Some(s) = &submission {
+            if !jobs.contains_key(&s.job_id) {
+                jobs.insert(s.job_id.clone(), slurm::query(&s.job_id));
+            }
+        }
+        let task = submission
+            .as_ref()
+            .and_then(|s| Some((s, jobs.get(&s.job_id)?.get(&s.task)?)));
+        let state = state_of(store, &id, task, verify);
+        out.push(RunStatus { run, state });
+    }
+    Ok(out)
+}
+
+fn state_of(
+    store: &Store,
+    id: &str,
+    task: Option<(&Submission, &TaskState)>,
+    verify: bool,
+) -> RunState {
+    let dir = store.run_dir(id);
+    if store.is_done(id) {
+        if !verify {
+            return RunState::Done;
+        }
+        return match store.verify(id) {
+            Ok(()) => RunState::Done,
+            Err(e) => RunState::Corrupt(format!("{e:#}")),
+        };
+    }
+    if is_locked(&dir.join(".lock")) {
+        return RunState::Running;
+    }
+    match task {
+        Some((s, TaskState::Queued | TaskState::Running)) => {
+            return RunState::Queued {
+                job: format!("{}_{}", s.job_id, s.task),
+            }
+        }
+        Some((s, TaskState::Ended { state, exit_code })) => {
+            return RunState::Failed {
+                reason: format!(
+                    "Slurm task {}_{}: {state}, exit code {exit_code}",
+                    s.job_id, s.task
+                ),
+                log_tail: tail(&s.log, 5),
+            }
+        }
+        Some((s, TaskState::Completed)) => {
+            return RunState::Failed {
+                reason: format!(
+                    "Slurm task {}_{} completed but the run has no DONE",
+                    s.job_id, s.task
+                ),
+                log_tail: tail(&s.log, 5),
+            }
+        }
+        None => {}
+    }
+    let log = tail(&dir.join("train.log"), 5);
+    if log.last().is_some_and(|l| l.starts_with("error:")) {
+        return RunState::Failed {
+            reason: "the last attempt ended with an error".into(),
+            log_tail: log,
+        };
+    }
+    match checkpoint_epochs(&dir) {
+        Some(epochs) => RunState::Interrupted { epochs },
+        None => RunState::NotStarted,
+    }
+}
+
+/// Whether another process holds the lock file at `path`.
+fn is_locked(path: &Path) -> bool {
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    match file.try_lock_shared() {
+        Ok(()) => false,
+        Err(std::fs::TryLockError::WouldBlock) => true,
+        Err(std::fs::TryLockError::Error(_)) => false,
+    }
+}
+
+fn checkpoint_epochs(dir: &Path) -> Option<usize> {
+    let pointer: serde_json::Value = read_json(&dir.join("checkpoint.json")).ok()?;
+    pointer.get("epoch")?.as_u64().map(|e| e as usize)
+}
+
+/// The last `n` lines of a text file (none if unreadable).
+fn tail(path: &Path, n: usize) -> Vec<String> {
+    let text = std::fs::read(path).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| l.to_string())
+        .collect()
+}
+
+/// Prints the status table and a summary line.
+pub fn print(statuses: &[RunStatus]) {
+    println!(
+        "{:<16} {:<16} {:<22} {:<12} detail",
+        "run", "variant", "cell", "state"
+    );
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in statuses {
+        *counts.entry(s.state.label()).or_default() += 1;
+        let cell: Vec<String> = s.run.cell.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let detail = match &s.state {
+            RunState::Corrupt(why) => why.clone(),
+            RunState::Queued { job } => format!("Slurm task {job}"),
+            RunState::Failed { reason, .. } => reason.clone(),
+            RunState::Interrupted { epochs } => format!("{epochs} epochs checkpointed"),
+            _ => String::new(),
+        };
+        println!(
+            "{:<16} {:<16} {:<22} {:<12} {}",
+            s.run.id,
+            s.run.config.variant,
+            cell.join(" "),
+            s.state.label(),
+            detail
+        );
+        if let RunState::Failed { log_tail, .. } = &s.state {
+            for line in log_tail {
+                println!("    | {line}");
+            }
+        }
+    }
+    let summary: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    println!("{} runs: {}", statuses.len(), summary.join(", "));
+}
+
+/// `runner status`.
+pub fn run(results: &str) -> anyhow::Result<()> {
+    let root = crate::report::source::resolve(results)?;
+    let store = Store::at(&root)?;
+    print(&statuses(&store, true)?);
+    Ok(())
+}

@@ -1,0 +1,252 @@
+//! A finished run: its files, and `DONE`, written last, which records the
+//! SHA-256 of each. A file that no longer matches (truncated, corrupted,
+//! edited) makes the run unfinished again: it is reported and trained again.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+use super::{read_json, write_json, RunResult, Store};
+use crate::dataset::fetch::sha256_file;
+use crate::plan::CODE_REVISION;
+use atner::train::Predictions;
+
+/// The completion marker's file name.
+pub const DONE: &str = "DONE";
+
+/// The files of a finished run that `DONE` vouches for; the first two always
+/// exist, the others when the run trained a model (not in report fixtures).
+const FINISHED_FILES: [&str; 5] = [
+    "result.json",
+    "predictions.json",
+    "best.pt",
+    "vocab.txt",
+    "tags.json",
+];
+
+/// What `DONE` holds.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Completion {
+    /// The code revision that trained the run.
+    pub revision: String,
+    /// SHA-256 of every finished file, by name.
+    pub sha256: BTreeMap<String, String>,
+}
+
+impl Store {
+    /// Writes a finished run's results, drops its checkpoints, and writes `DONE` last.
+    pub fn finish(
+        &self,
+        id: &str,
+        result: &RunResult,
+        predictions: &Predictions,
+    ) -> anyhow::Result<()> {
+        let dir = self.run_dir(id);
+        write_json(&dir.join("predictions.json"), predictions)?;
+        write_json(&dir.join("result.json"), result)?;
+        let mut sha256 = BTreeMap::new();
+        for name in FINISHED_FILES {
+            let path = dir.join(name);
+            if path.exists() {
+                sha256.insert(name.to_string(), sha256_file(&path)?);
+            }
+        }
+        atner::killpoint::reached("run-finish");
+        let completion = Completion {
+            revision: CODE_REVISION.to_string(),
+            sha256,
+        };
+        write_json(&dir.join(DONE), &completion)?;
+        crate::execute::checkpoint::remove_all(&dir)
+    }
+
+    /// The run's `DONE`, parsed.
+    pub fn completion(&self, id: &str) -> anyhow::Result<Completion> {
+        read_json(&self.run_dir(id).join(DONE))
+    }
+
+    /// Checks a finished run's files against `DONE`; the error names the file.
+    pub fn verify(&self, id: &str) -> anyhow::Result<()> {
+        let dir = self.run_dir(id);
+        let completion = self.completion(id)?;
+        for name in FINISHED_FILES.iter().take(2) {
+            if !completion.sha256.contains_key(*name) {
+                bail!("{}: lists no {name}", dir.join(DONE).display());
+            }
+        }
+        for (name, expected) in &completion.sha256 {
+            let path = dir.join(name);
+            if !path.exists() {
+                bail!("{}: missing", path.display());
+            }
+            if sha256_file(&path)? != *expected {
+                bail!(
+                    "{}: SHA-256 differs from the one recorded in DONE (truncated or corrupted)",
+                    path.display()
+                );
+            }
+        }
+        read_json::<RunResult>(&dir.join("result.json")).map(|_| ())
+    }
+
+    /// Verifies every finished run among `ids`; a run that fails is made
+    /// unfinished (its results removed, `DONE` first) so that it is trained
+    /// again. Returns one message per such run, naming the bad file.
+    pub fn redo_corrupted<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> anyhow::Result<Vec<String>> {
+        let mut redone = Vec::new();
+        for id in ids {
+            if !self.is_done(id) {
+                continue;
+            }
+            if let Err(problem) = self.verify(id) {
+                self.unfinish(id)?;
+                redone.push(format!("{problem:#}; run {id} will be trained again"));
+            }
+        }
+        Ok(redone)
+    }
+
+    /// Removes `DONE`, then the finished files: the run is pending again.
+    fn unfinish(&self, id: &str) -> anyhow::Result<()> {
+        let dir = self.run_dir(id);
+        for name in std::iter::once(DONE).chain(FINISHED_FILES) {
+            let path = dir.join(name);
+            if path.exists() {
+                fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Removes the temporary files a killed writer left in `dir`: names with
+/// `.partial` that start with one of `prefixes`. Called by the process that
+/// holds the lock on those files.
+pub fn remove_partials(dir: &Path, prefixes: &[&str]) -> anyhow::Result<()> {
+    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let ours = prefixes.iter().any(|p| name.starts_with(p));
+        if ours && name.contains(".partial") && path.is_file() {
+            fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cuts a file to half its length, as a full disk or a lost write would.
+    fn corrupt(path: &Path) {
+        let mut bytes = fs::read(path).expect("readable");
+        bytes.truncate(bytes.len() / 2);
+        fs::write(path, &bytes).expect("writable");
+    }
+
+    fn finished_store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path(), "test").expect("store");
+        let run = crate::plan::PlannedRun {
+            id: "r1".into(),
+            config: crate::plan::RunConfig::default(),
+            cell: BTreeMap::new(),
+        };
+        store.begin(&run).expect("begun");
+        let result = RunResult {
+            id: run.id.clone(),
+            config: run.config.clone(),
+            cell: BTreeMap::new(),
+            data: crate::execute::DataSummary {
+                ner_sentences: [1, 1, 1],
+                cws_sentences: 0,
+                vocab_size: 2,
+                embedding_token_coverage: None,
+                embedding_type_coverage: None,
+                checksums: Vec::new(),
+            },
+            state: Default::default(),
+            wall_seconds: 1.0,
+            device: "cpu".into(),
+            threads: 1,
+        };
+        let predictions = Predictions {
+            dev: vec![vec!["O".into()]],
+            test: vec![vec!["O".into()]],
+        };
+        store.finish("r1", &result, &predictions).expect("finished");
+        (dir, store)
+    }
+
+    #[test]
+    fn a_finished_run_verifies() {
+        let (_dir, store) = finished_store();
+        store.verify("r1").expect("intact");
+        assert_eq!(
+            store.redo_corrupted(["r1"]).expect("checked"),
+            Vec::<String>::new()
+        );
+        assert!(store.is_done("r1"));
+    }
+
+    #[test]
+    fn a_truncated_result_is_named_and_the_run_redone() {
+        let (_dir, store) = finished_store();
+        let result = store.run_dir("r1").join("result.json");
+        corrupt(&result);
+        let err = store.verify("r1").expect_err("detected").to_string();
+        assert!(err.contains(&result.display().to_string()), "{err}");
+        let redone = store.redo_corrupted(["r1"]).expect("checked");
+        assert_eq!(redone.len(), 1);
+        assert!(redone[0].contains("result.json"), "{}", redone[0]);
+        assert!(!store.is_done("r1"));
+        assert!(!result.exists());
+        assert!(store.run_dir("r1").join("config.json").exists());
+    }
+
+    #[test]
+    fn a_changed_number_is_caught_by_the_checksum() {
+        let (_dir, store) = finished_store();
+        let path = store.run_dir("r1").join("predictions.json");
+        let text = fs::read_to_string(&path).expect("readable");
+        fs::write(&path, text.replace("\"O\"", "\"B-PER\"")).expect("writable");
+        let err = store.verify("r1").expect_err("detected").to_string();
+        assert!(
+            err.contains("predictions.json") && err.contains("SHA-256"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_marker_is_reported() {
+        let (_dir, store) = finished_store();
+        let done = store.run_dir("r1").join(DONE);
+        fs::write(&done, "0.1.0+r2").expect("writable");
+        let err = format!("{:#}", store.verify("r1").expect_err("detected"));
+        assert!(err.contains(&done.display().to_string()), "{err}");
+    }
+
+    #[test]
+    fn partial_files_are_removed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("runs.parquet.partial-7"), "x").expect("writable");
+        fs::write(dir.path().join("checkpoint-002.partial"), "x").expect("writable");
+        fs::write(dir.path().join("config.json"), "{}").expect("writable");
+        fs::write(dir.path().join("other.partial-3"), "x").expect("writable");
+        remove_partials(dir.path(), &["runs.", "checkpoint"]).expect("cleaned");
+        let mut left: Vec<_> = fs::read_dir(dir.path())
+            .expect("readable")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["config.json", "other.partial-3"]);
+    }
+}
