@@ -176,11 +176,13 @@ impl SweepArgs {
             anyhow::bail!("--jobs is for the local backend; with Slurm use --max-parallel");
         }
         Ok(Some(crate::sweep_command::SlurmRequest {
-            partition: self.partition.clone(),
-            time: self.time.clone(),
-            cpus_per_task: self.cpus_per_task.or(self.threads).unwrap_or(1),
-            gres: self.gres.clone(),
-            max_parallel: self.max_parallel,
+            sbatch: crate::execute::slurm::SbatchSettings {
+                partition: self.partition.clone(),
+                time: self.time.clone(),
+                cpus_per_task: self.cpus_per_task.or(self.threads).unwrap_or(1),
+                gres: self.gres.clone(),
+                max_parallel: self.max_parallel,
+            },
             wait: self.wait,
         }))
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::dataset::{dataset_files, Locations, Manifest};
-use crate::execute::slurm::SlurmOptions;
+use crate::execute::slurm::{SbatchSettings, SlurmOptions};
 use crate::execute::slurm_sweep::sweep_slurm;
 use crate::execute::sweep::{sweep, SweepOptions};
 use crate::plan::{expand, DataConfig, PlanOptions, PlannedRun};
@@ -30,11 +30,8 @@ pub struct SweepRequest {
 /// `--backend slurm` and its settings.
 #[derive(Debug, Clone)]
 pub struct SlurmRequest {
-    pub partition: Option<String>,
-    pub time: Option<String>,
-    pub cpus_per_task: usize,
-    pub gres: Option<String>,
-    pub max_parallel: Option<usize>,
+    pub sbatch: SbatchSettings,
+    /// Follow the array until every task has ended.
     pub wait: bool,
 }
 
@@ -65,11 +62,7 @@ pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
     if let Some(slurm) = &request.slurm {
         let store = Store::open(&results, &spec.name)?;
         let options = SlurmOptions {
-            partition: slurm.partition.clone(),
-            time: slurm.time.clone(),
-            cpus_per_task: slurm.cpus_per_task,
-            gres: slurm.gres.clone(),
-            max_parallel: slurm.max_parallel,
+            sbatch: slurm.sbatch.clone(),
             device: request.device.clone(),
             executable,
             workdir: std::env::current_dir()?,

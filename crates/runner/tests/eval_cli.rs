@@ -1,20 +1,9 @@
 //! `runner eval` as a user runs it: exit status, stdout, stderr.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn runner(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_runner"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runner starts");
-    let mut pipe = child.stdin.take().expect("piped stdin");
-    pipe.write_all(stdin).expect("input written");
-    drop(pipe);
-    child.wait_with_output().expect("runner finishes")
+fn runner(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    common::runner_with_stdin(args, stdin)
 }
 
 const INPUT: &[u8] =

@@ -4,7 +4,6 @@
 //! and awkward input (unknown characters, empty and very long lines, spaces,
 //! non-UTF-8 bytes) gets its documented behaviour.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -37,21 +36,12 @@ fn trained_run() -> &'static Path {
 
 /// `runner predict --run <run> <args>` with `stdin` as standard input.
 fn predict(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_runner"))
-        .current_dir(workspace())
-        .arg("predict")
-        .arg("--run")
-        .arg(trained_run())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the runner binary starts");
-    let mut input = child.stdin.take().expect("piped");
-    input.write_all(stdin).expect("stdin open");
-    drop(input);
-    child.wait_with_output().expect("reaped")
+    let run = trained_run().display().to_string();
+    let all: Vec<&str> = ["predict", "--run", run.as_str()]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    runner_with_stdin(&all, stdin)
 }
 
 fn ok(output: &Output) -> String {

@@ -6,12 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("the workspace exists")
-}
+mod common;
+use common::{have_data, workspace};
 
 fn smoke_text() -> String {
     std::fs::read_to_string(workspace().join("experiments/smoke.toml")).expect("smoke.toml")
@@ -216,21 +212,6 @@ fn unknown_set_key_is_refused() {
     );
     let stderr = refused(&file, &results, &["--set", "train.epochs=many"]);
     assert_names(&stderr, &["--set train.epochs", "wrong type"]);
-}
-
-/// The data mirror, or `None` after saying the test is skipped.
-fn have_data(test: &str) -> bool {
-    let mirror = std::env::var_os("ATNER_DATA_MIRROR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("../shared/data"));
-    if !mirror.is_dir() {
-        eprintln!(
-            "{test}: skipped: no data mirror at {} (set ATNER_DATA_MIRROR)",
-            mirror.display()
-        );
-    }
-    mirror.is_dir()
 }
 
 #[test]

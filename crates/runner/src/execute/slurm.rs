@@ -20,9 +20,9 @@ use serde::{Deserialize, Serialize};
 use crate::plan::PlannedRun;
 use crate::store::{read_json, write_atomic, write_json, Store};
 
-/// `sbatch` settings of a submission.
+/// What the user asks of `sbatch`.
 #[derive(Debug, Clone, Default)]
-pub struct SlurmOptions {
+pub struct SbatchSettings {
     pub partition: Option<String>,
     /// `HH:MM:SS` (or any form `sbatch --time` takes).
     pub time: Option<String>,
@@ -32,6 +32,12 @@ pub struct SlurmOptions {
     pub gres: Option<String>,
     /// At most this many tasks at once (`--array=0-N%K`).
     pub max_parallel: Option<usize>,
+}
+
+/// A submission: the `sbatch` settings and what each task runs.
+#[derive(Debug, Clone, Default)]
+pub struct SlurmOptions {
+    pub sbatch: SbatchSettings,
     pub device: String,
     /// The `runner` binary the tasks run; it must be visible from the nodes.
     pub executable: PathBuf,
@@ -107,14 +113,15 @@ fn job_script(
 ) -> anyhow::Result<String> {
     let results = absolute(&store.root)?;
     let experiment = results.file_name().unwrap_or_default().to_string_lossy();
-    let throttle = options
+    let sbatch = &options.sbatch;
+    let throttle = sbatch
         .max_parallel
         .map_or(String::new(), |k| format!("%{k}"));
     let mut lines = vec![
         "#!/bin/bash".to_string(),
         format!("#SBATCH --job-name=atner-{experiment}"),
         format!("#SBATCH --array=0-{}{throttle}", tasks - 1),
-        format!("#SBATCH --cpus-per-task={}", options.cpus_per_task),
+        format!("#SBATCH --cpus-per-task={}", sbatch.cpus_per_task),
         format!(
             "#SBATCH --output={}/slurm/logs/%A_%a.log",
             results.display()
@@ -122,9 +129,9 @@ fn job_script(
         format!("#SBATCH --chdir={}", options.workdir.display()),
     ];
     for (flag, value) in [
-        ("partition", &options.partition),
-        ("time", &options.time),
-        ("gres", &options.gres),
+        ("partition", &sbatch.partition),
+        ("time", &sbatch.time),
+        ("gres", &sbatch.gres),
     ] {
         if let Some(value) = value {
             lines.push(format!("#SBATCH --{flag}={value}"));
@@ -140,7 +147,7 @@ fn job_script(
             "exec {} run-one {} \"$id\" --threads {} --device {} --write-tables",
             quote(&options.executable),
             quote(&results),
-            options.cpus_per_task,
+            sbatch.cpus_per_task,
             quote(Path::new(&options.device)),
         ),
     ]);
@@ -339,11 +346,13 @@ JobId=30 ArrayJobId=30 ArrayTaskId=0 JobState=FAILED ExitCode=2:0
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&dir.path().join("it's"), "smoke").expect("store");
         let options = SlurmOptions {
-            partition: Some("gpu".into()),
-            time: Some("02:00:00".into()),
-            cpus_per_task: 4,
-            gres: None,
-            max_parallel: Some(3),
+            sbatch: SbatchSettings {
+                partition: Some("gpu".into()),
+                time: Some("02:00:00".into()),
+                cpus_per_task: 4,
+                gres: None,
+                max_parallel: Some(3),
+            },
             device: "cuda".into(),
             executable: "/opt/runner".into(),
             workdir: "/work".into(),

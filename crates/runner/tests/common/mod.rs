@@ -4,8 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use polars::prelude::*;
@@ -225,4 +226,20 @@ pub fn reap(pid: u32, limit: Duration) -> i32 {
         assert!(Instant::now() < deadline, "run-one {pid} still runs");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// `runner <args>` from the workspace root with `stdin` as its standard input.
+pub fn runner_with_stdin<S: AsRef<std::ffi::OsStr>>(args: &[S], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .current_dir(workspace())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the runner binary starts");
+    let mut pipe = child.stdin.take().expect("piped stdin");
+    pipe.write_all(stdin).expect("input written");
+    drop(pipe);
+    child.wait_with_output().expect("runner finishes")
 }
