@@ -214,3 +214,48 @@ fn a_corrupted_checkpoint_is_named_and_its_run_starts_over() {
     // The first run started over; the second never started before the kill.
     assert_eq!(epoch_lines(&stderr), [1, 2, 3, 4, 1, 2, 3, 4], "{stderr}");
 }
+
+#[test]
+fn two_processes_never_train_the_same_run_at_once() {
+    if !have_data("two_processes_never_train_the_same_run_at_once") {
+        return;
+    }
+    let temp = tempfile::tempdir().expect("tempdir");
+    let results = temp.path().join("contended");
+    // A store with both runs planned and none finished.
+    killed_sweep(&results, "train-batch", 1);
+    let dir = &run_dirs(&results)[0];
+    let id = dir
+        .file_name()
+        .expect("run id")
+        .to_string_lossy()
+        .into_owned();
+    let start = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_runner"))
+            .current_dir(workspace())
+            .arg("run-one")
+            .arg(&results)
+            .args([id.as_str(), "--threads", "1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the runner binary starts")
+    };
+    let (first, second) = (start(), start());
+    let outputs = [first, second].map(|c| c.wait_with_output().expect("reaped"));
+    let mut trained = Vec::new();
+    for output in &outputs {
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        trained.push(stdout.lines().filter(|l| l.contains("\"epoch\"")).count());
+    }
+    trained.sort();
+    // One process trained all 4 epochs; the other waited for the lock, found
+    // the run done and trained nothing.
+    assert_eq!(trained, [0, 4]);
+    assert!(dir.join("DONE").is_file());
+}
