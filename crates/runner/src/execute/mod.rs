@@ -75,7 +75,9 @@ pub fn train_run(
     });
     saved.context("saving the checkpoint")?;
     if let Some(dir) = dir {
-        trainer.save_best_weights(&dir.join("best.pt"))?;
+        crate::store::write_through_partial(&dir.join("best.pt"), |p| {
+            Ok(trainer.save_best_weights(p)?)
+        })?;
     }
     Ok(Outcome {
         predictions: trainer.best_predictions(),

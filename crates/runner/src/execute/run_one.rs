@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{parse_device, train_run, Event};
 use crate::plan::PlannedRun;
-use crate::store::{read_json, write_json, RunResult, Store};
+use crate::store::{read_json, write_json, write_through_partial, RunResult, Store};
 
 /// One line of a run's progress on stdout.
 #[derive(Debug, Serialize, Deserialize)]
@@ -74,7 +74,7 @@ fn train(store: &Store, planned: PlannedRun, options: &RunOneOptions) -> anyhow:
             Event::Restarted(reason) => RunEvent::Restarted { reason },
         })
     })?;
-    outcome.vocab.save(&dir.join("vocab.txt"))?;
+    write_through_partial(&dir.join("vocab.txt"), |p| Ok(outcome.vocab.save(p)?))?;
     write_json(&dir.join("tags.json"), &outcome.tags)?;
     let result = RunResult {
         id: planned.id,

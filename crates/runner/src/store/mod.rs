@@ -185,8 +185,19 @@ pub struct RunResult {
 
 /// Writes `bytes` to `path` through a temporary file and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_through_partial(path, |partial| {
+        fs::write(partial, bytes).with_context(|| format!("writing {}", partial.display()))
+    })
+}
+
+/// Has `write` write the file under a temporary name, then renames it to
+/// `path`: readers see the old file or the whole new one, never a part.
+pub fn write_through_partial(
+    path: &Path,
+    write: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let partial = partial_name(path);
-    fs::write(&partial, bytes).with_context(|| format!("writing {}", partial.display()))?;
+    write(&partial)?;
     fs::rename(&partial, path)
         .with_context(|| format!("renaming {} to {}", partial.display(), path.display()))
 }
