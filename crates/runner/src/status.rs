@@ -186,7 +186,7 @@ pub fn print(statuses: &[RunStatus]) {
             RunState::Corrupt(why) => why.clone(),
             RunState::Queued { job } => format!("Slurm task {job}"),
             RunState::Failed { reason, .. } => reason.clone(),
-            RunState::Interrupted { epochs } => format!("{epochs} epochs checkpointed"),
+            RunState::Interrupted { epochs } => format!("checkpoint after epoch {epochs}"),
             _ => String::new(),
         };
         println!(
