@@ -13,7 +13,7 @@ use atner::data::WeiboMode;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::overrides::apply;
+use crate::overrides::{applies, apply};
 use crate::spec::{ExperimentSpec, ModelDefaults, Part, VariantSpec};
 
 /// Bumped whenever training would compute different numbers for the same
@@ -133,6 +133,12 @@ pub fn expand(
     for variant in variants {
         let base = variant_config(spec, variant, &options.set)?;
         for cell in combinations(&grid) {
+            // A key the variant has no use for (λ without a discriminator)
+            // is left out of its cell; the cells it made equal become one run.
+            let cell: Vec<_> = cell
+                .into_iter()
+                .filter(|(k, _)| applies(&base, k))
+                .collect();
             let mut config = base.clone();
             for (key, value) in &cell {
                 config = apply(&config, key, serde_json::to_value(value)?)
@@ -141,6 +147,9 @@ pub fn expand(
             let sums = checksums(&config.data, config.model.transfer.is_some())
                 .with_context(|| format!("variant {:?}", variant.name))?;
             let id = config.id(&sums);
+            if runs.iter().any(|r: &PlannedRun| r.id == id) {
+                continue;
+            }
             let cell = cell.iter().map(|(k, v)| (k.clone(), display(v))).collect();
             runs.push(PlannedRun { id, config, cell });
         }
@@ -190,8 +199,10 @@ fn variant_config(
             .with_context(|| format!("variant {:?}", variant.name))?;
     }
     for (key, value) in set {
-        config = apply(&config, key, value.clone())
-            .with_context(|| format!("variant {:?}", variant.name))?;
+        if applies(&config, key) {
+            config = apply(&config, key, value.clone())
+                .with_context(|| format!("variant {:?}", variant.name))?;
+        }
     }
     Ok(config)
 }
@@ -319,6 +330,43 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("fulll"));
+    }
+
+    #[test]
+    fn lambda_reaches_only_variants_with_a_discriminator() {
+        let text = r#"
+            name = "t"
+            [grid]
+            lambda = [0.01, 0.1]
+            [[variant]]
+            name = "baseline"
+            [[variant]]
+            name = "adversarial"
+            parts = ["cws", "shared", "adversarial"]
+        "#;
+        let runs = expand(&spec(text), &PlanOptions::default(), no_checksums).expect("expands");
+        let lambdas: Vec<(&str, Option<f64>)> = runs
+            .iter()
+            .map(|r| (r.config.variant.as_str(), r.config.model.lambda()))
+            .collect();
+        assert_eq!(
+            lambdas,
+            [
+                ("baseline", None),
+                ("adversarial", Some(0.01)),
+                ("adversarial", Some(0.1))
+            ]
+        );
+        assert!(!runs[0].cell.contains_key("lambda"));
+        assert_eq!(runs[2].cell["lambda"], "0.1");
+
+        let options = PlanOptions {
+            set: vec![("lambda".into(), serde_json::json!(0.3))],
+            ..Default::default()
+        };
+        let runs = expand(&spec(TWO_VARIANTS), &options, no_checksums).expect("expands");
+        assert_eq!(runs[0].config.model.lambda(), None);
+        assert_eq!(runs[3].config.model.lambda(), Some(0.3));
     }
 
     #[test]
