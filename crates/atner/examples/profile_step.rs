@@ -1,5 +1,6 @@
 //! Where one training step of the full model spends its time, on a synthetic
-//! batch: `cargo run --release -p atner --example profile_step [batch]`.
+//! batch (lengths 55 down to 36, longest first, as the trainer builds them):
+//! `cargo run -p atner --example profile_step [batch]`.
 //! Times are this thread's CPU time with one libtorch thread, so they stay
 //! comparable when other processes share the machine.
 
@@ -60,7 +61,7 @@ fn main() {
     let mut adam = Adam::new(vs.variables().into_iter().collect(), 1e-3, 5.0);
     let chars: Vec<Vec<i64>> = (0..batch_size)
         .map(|i| {
-            (0..(seq - i % 20) as i64)
+            (0..(seq - i * 20 / batch_size) as i64)
                 .map(|c| 2 + (c * 7 + i as i64) % 4000)
                 .collect()
         })
@@ -106,6 +107,43 @@ fn main() {
         let y = lstm.forward(&emb, &batch.lengths).sum(Kind::Float);
         drop(Tensor::run_backward(&[y], &lstm_params, false, false));
     });
+    // The packed-sequence BiLSTM the model used before (same sizes), for comparison.
+    let packed_vs = nn::VarStore::new(Device::Cpu);
+    let packed_weights: Vec<Tensor> = ["", "_reverse"]
+        .iter()
+        .flat_map(|suffix| {
+            let p = packed_vs.root();
+            [
+                p.randn(&format!("w_ih{suffix}"), &[480, 50], 0.0, 0.1),
+                p.randn(&format!("w_hh{suffix}"), &[480, 120], 0.0, 0.1),
+                p.zeros(&format!("b_ih{suffix}"), &[480]),
+                p.zeros(&format!("b_hh{suffix}"), &[480]),
+            ]
+        })
+        .collect();
+    let packed_params = packed_vs.trainable_variables();
+    let packed_forward = || {
+        let (packed, sizes) = Tensor::internal_pack_padded_sequence(&emb, &batch.lengths, true);
+        let zeros = Tensor::zeros([2, batch_size as i64, 120], (Kind::Float, Device::Cpu));
+        let hx = [zeros.shallow_clone(), zeros];
+        let (out, _, _) = Tensor::lstm_data(
+            &packed,
+            &sizes,
+            &hx,
+            &packed_weights,
+            true,
+            1,
+            0.0,
+            false,
+            true,
+        );
+        Tensor::internal_pad_packed_sequence(&out, &sizes, true, 0.0, seq as i64).0
+    };
+    time("packed bilstm forward (old)", n, || drop(packed_forward()));
+    time("packed bilstm fwd+bwd (old)", n, || {
+        let y = packed_forward().sum(Kind::Float);
+        drop(Tensor::run_backward(&[y], &packed_params, false, false));
+    });
     let attention = SelfAttention::new(&(parts.root() / "attention"), 240, 8);
     let h = Tensor::randn(
         [batch_size as i64, seq as i64, 240],
@@ -115,6 +153,9 @@ fn main() {
     time("attention forward+backward", n, || {
         let y = attention.forward(&h, &batch.mask).sum(Kind::Float);
         drop(Tensor::run_backward(&[y], &[&h], false, false));
+    });
+    time("dropout of the joined features", n, || {
+        drop(h.dropout(0.3, true));
     });
     let crf = Crf::new(&(parts.root() / "crf"), 9);
     let x = Tensor::randn(

@@ -9,7 +9,9 @@
 //!
 //! Why not `pack_padded_sequence`: on the CPU, libtorch runs padded LSTMs with
 //! oneDNN's fused kernels but packed ones step by step under autograd, whose
-//! backward pass was measured 3× slower than the forward (see BENCHMARKS.md).
+//! backward pass was measured 5–6× the forward; forward + backward of one BiLSTM
+//! is about 5× faster padded (see BENCHMARKS.md). A test checks this module
+//! against the packed implementation.
 
 use tch::{nn, Kind, Tensor};
 
@@ -57,27 +59,46 @@ impl BiLstm {
         2 * self.hidden
     }
 
-    /// `xs` in decreasing
-    /// order (batches are built that way). Returns `[batch, seq, 2·hidden]`.
+    /// `xs`: `[batch, seq, input]`, padding after each sentence's last character;
+    /// `lengths`: `[batch]` int64, any order. Returns `[batch, seq, 2·hidden]`.
     pub fn forward(&self, xs: &Tensor, lengths: &Tensor) -> Tensor {
-        let (batch, seq, _) = xs.size3().expect("BiLSTM input is [batch, seq, input]");
-        let (packed, batch_sizes) = Tensor::internal_pack_padded_sequence(xs, lengths, true);
-        let zeros = Tensor::zeros([2, batch, self.hidden], (xs.kind(), xs.device()));
-        let hx = [zeros.shallow_clone(), zeros];
-        let (out, _, _) = Tensor::lstm_data(
-            &packed,
-            &batch_sizes,
-            &hx,
-            &self.weights,
-            true,
-            1,
-            0.0,
-            false,
-            true,
-        );
-        let (padded, _) = Tensor::internal_pad_packed_sequence(&out, &batch_sizes, true, 0.0, seq);
-        padded // [batch, seq, 2*hidden]
+        let (batch, seq, input) = xs.size3().expect("BiLSTM input is [batch, seq, input]");
+        let device = xs.device();
+        let lengths = lengths.to_device(device);
+        let reverse = reversal_index(&lengths, seq, device)
+            .unsqueeze(2)
+            .expand([batch, seq, input], false);
+        let forward = self.direction(xs, &self.weights[..4]);
+        let backward = self.direction(&xs.gather(1, &reverse, false), &self.weights[4..]);
+        let reverse_out = reverse
+            .narrow(2, 0, 1)
+            .expand([batch, seq, self.hidden], false);
+        let backward = backward.gather(1, &reverse_out, false);
+        let mask = length_mask(&lengths, seq, device)
+            .unsqueeze(2)
+            .to_kind(xs.kind());
+        Tensor::cat(&[forward, backward], 2) * mask // [batch, seq, 2*hidden]
     }
+
+    /// One direction over the padded batch: `[batch, seq, hidden]`.
+    fn direction(&self, xs: &Tensor, weights: &[Tensor]) -> Tensor {
+        let batch = xs.size()[0];
+        let zeros = Tensor::zeros([1, batch, self.hidden], (xs.kind(), xs.device()));
+        let hx = [zeros.shallow_clone(), zeros];
+        // Dropout is 0, so `train` only keeps what the backward pass needs.
+        let (out, _, _) = xs.lstm(&hx, weights, true, 1, 0.0, true, false, true);
+        out
+    }
+}
+
+/// `index[b, t]` = `len_b − 1 − t` for t < len_b, else t: gathering along time with
+/// it reverses each sentence within its own length and leaves padding in place.
+/// Applying it twice is the identity.
+pub fn reversal_index(lengths: &Tensor, seq: i64, device: tch::Device) -> Tensor {
+    let positions = Tensor::arange(seq, (Kind::Int64, device)).unsqueeze(0); // [1, seq]
+    let lengths = lengths.to_device(device).to_kind(Kind::Int64).unsqueeze(1); // [batch, 1]
+    let reversed = &lengths - 1 - &positions;
+    reversed.where_self(&positions.lt_tensor(&lengths), &positions)
 }
 
 /// Xavier (Glorot) uniform: U(±√(6 / (fan_in + fan_out))).
@@ -121,6 +142,66 @@ mod tests {
         assert!(mine.allclose(&alone, 1e-6, 1e-6, false));
         let tail = together.narrow(0, 1, 1).narrow(1, 3, 4);
         assert_eq!(tail.abs().sum(Kind::Float).double_value(&[]), 0.0);
+    }
+
+    /// The packed-sequence BiLSTM this module replaced: the reference.
+    fn packed(lstm: &BiLstm, xs: &Tensor, lengths: &Tensor) -> Tensor {
+        let (batch, seq, _) = xs.size3().unwrap();
+        let (packed, batch_sizes) = Tensor::internal_pack_padded_sequence(xs, lengths, true);
+        let zeros = Tensor::zeros([2, batch, lstm.hidden], (xs.kind(), xs.device()));
+        let hx = [zeros.shallow_clone(), zeros];
+        let (out, _, _) = Tensor::lstm_data(
+            &packed,
+            &batch_sizes,
+            &hx,
+            &lstm.weights,
+            true,
+            1,
+            0.0,
+            false,
+            true,
+        );
+        Tensor::internal_pad_packed_sequence(&out, &batch_sizes, true, 0.0, seq).0
+    }
+
+    #[test]
+    fn reversal_index_reverses_within_each_length() {
+        let index = reversal_index(&lengths(&[4, 2, 1]), 4, Device::Cpu);
+        let rows: Vec<Vec<i64>> = Vec::try_from(&index).unwrap();
+        assert_eq!(rows, [[3, 2, 1, 0], [1, 0, 2, 3], [0, 1, 2, 3]]);
+    }
+
+    #[test]
+    fn padded_forward_equals_packed_sequences() {
+        for (seed, lens) in [
+            (1, vec![9i64, 9, 7, 4, 4, 1]),
+            (2, vec![12, 11, 5, 3, 2]),
+            (3, vec![6]),
+            (4, vec![8, 1, 1]),
+        ] {
+            tch::manual_seed(seed);
+            let vs = nn::VarStore::new(Device::Cpu);
+            let lstm = BiLstm::new(&vs.root(), 7, 5);
+            let (batch, seq) = (lens.len() as i64, lens[0]);
+            // Garbage in the padding positions, which neither version may read.
+            let xs = Tensor::randn([batch, seq, 7], (Kind::Float, Device::Cpu)) * 2.0;
+            let ours = lstm.forward(&xs, &lengths(&lens));
+            let reference = packed(&lstm, &xs, &lengths(&lens));
+            assert_eq!(ours.size(), [batch, seq, 10]);
+            let gap = (&ours - &reference).abs().max().double_value(&[]);
+            assert!(gap < 1e-5, "lengths {lens:?}: max difference {gap}");
+            // Gradients with respect to the input agree too.
+            let xs = xs.set_requires_grad(true);
+            let weight = Tensor::randn([batch, seq, 10], (Kind::Float, Device::Cpu));
+            let grad = |out: Tensor| {
+                let loss = (out * &weight).sum(Kind::Float);
+                Tensor::run_backward(&[loss], &[&xs], false, false).remove(0)
+            };
+            let g1 = grad(lstm.forward(&xs, &lengths(&lens)));
+            let g2 = grad(packed(&lstm, &xs, &lengths(&lens)));
+            let gap = (&g1 - &g2).abs().max().double_value(&[]);
+            assert!(gap < 1e-5, "lengths {lens:?}: gradient difference {gap}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::encode::Encoded;
 const BUCKET_BATCHES: usize = 50;
 
 /// Training batches: shuffle, sort within buckets by length, shuffle the batches.
-/// Each batch lists its sentences longest first, as packing requires.
+/// Each batch lists its sentences longest first (the BiLSTM accepts any order).
 pub fn shuffled(sentences: &[Encoded], batch_size: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..sentences.len()).collect();
     order.shuffle(rng);
