@@ -37,7 +37,7 @@ pub struct Batch {
     pub ids: Tensor,
     pub tags: Tensor,
     pub mask: Tensor,
-    /// On the CPU, as packing requires.
+    /// `[batch]` int64, on the CPU (the BiLSTM moves them where it needs them).
     pub lengths: Tensor,
     pub lengths_vec: Vec<i64>,
 }
