@@ -4,9 +4,9 @@
 //! `CONLLEVAL` to its path, or put `conlleval`/`conlleval.pl` on `PATH`;
 //! without it the test says so and passes.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+#[path = "../../atner/tests/support/conlleval.rs"]
+mod support;
+use support::{conlleval, run_perl};
 
 use atner::metrics::Scheme;
 use proptest::prelude::*;
@@ -27,31 +27,6 @@ const TAGS: &[&str] = &[
     "B-LOC",
     "I-LOC",
 ];
-
-fn conlleval() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("CONLLEVAL") {
-        return Some(PathBuf::from(path));
-    }
-    let dirs = std::env::var_os("PATH")?;
-    std::env::split_paths(&dirs)
-        .flat_map(|dir| [dir.join("conlleval"), dir.join("conlleval.pl")])
-        .find(|path| path.is_file())
-}
-
-fn run_perl(script: &PathBuf, input: &str) -> String {
-    let mut child = Command::new("perl")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("perl runs");
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    stdin.write_all(input.as_bytes()).expect("input written");
-    drop(stdin);
-    let out = child.wait_with_output().expect("perl finishes");
-    assert!(out.status.success(), "conlleval failed on:\n{input}");
-    String::from_utf8(out.stdout).expect("UTF-8 report")
-}
 
 /// One sentence: `columns - 2` feature columns, then gold and predicted tags.
 fn sentence(columns: usize) -> impl Strategy<Value = String> {
