@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::execute::slurm::{self, Submission, TaskState};
 use crate::plan::PlannedRun;
-use crate::store::{read_json, Store};
+use crate::store::{log_tail, read_json, Store};
 
 /// Where one run stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,7 +117,7 @@ fn state_of(
                     "Slurm task {}_{}: {state}, exit code {exit_code}",
                     s.job_id, s.task
                 ),
-                log_tail: tail(&s.log, 5),
+                log_tail: log_tail(&s.log, 5),
             }
         }
         Some((s, TaskState::Completed)) => {
@@ -126,19 +126,19 @@ fn state_of(
                     "Slurm task {}_{} completed but the run has no DONE",
                     s.job_id, s.task
                 ),
-                log_tail: tail(&s.log, 5),
+                log_tail: log_tail(&s.log, 5),
             }
         }
         None => {}
     }
-    let log = tail(&dir.join("train.log"), 5);
+    let log = log_tail(&dir.join("train.log"), 5);
     if log.last().is_some_and(|l| l.starts_with("error:")) {
         return RunState::Failed {
             reason: "the last attempt ended with an error".into(),
             log_tail: log,
         };
     }
-    match checkpoint_epochs(&dir) {
+    match crate::execute::checkpoint::current_epoch(&dir) {
         Some(epochs) => RunState::Interrupted { epochs },
         None => RunState::NotStarted,
     }
@@ -154,22 +154,6 @@ fn is_locked(path: &Path) -> bool {
         Err(std::fs::TryLockError::WouldBlock) => true,
         Err(std::fs::TryLockError::Error(_)) => false,
     }
-}
-
-fn checkpoint_epochs(dir: &Path) -> Option<usize> {
-    let pointer: serde_json::Value = read_json(&dir.join("checkpoint.json")).ok()?;
-    pointer.get("epoch")?.as_u64().map(|e| e as usize)
-}
-
-/// The last `n` lines of a text file (none if unreadable).
-fn tail(path: &Path, n: usize) -> Vec<String> {
-    let text = std::fs::read(path).unwrap_or_default();
-    let text = String::from_utf8_lossy(&text);
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(n)..]
-        .iter()
-        .map(|l| l.to_string())
-        .collect()
 }
 
 /// Prints the status table and a summary line.

@@ -70,6 +70,13 @@ pub fn restore(trainer: &mut Trainer, dir: &Path) -> anyhow::Result<Option<usize
     Ok(Some(pointer.epoch))
 }
 
+/// The epoch the current checkpoint follows, if `checkpoint.json` names one.
+pub fn current_epoch(dir: &Path) -> Option<usize> {
+    read_json::<Pointer>(&dir.join(POINTER))
+        .ok()
+        .map(|p| p.epoch)
+}
+
 /// Removes `checkpoint.json` first, then every checkpoint file.
 pub fn remove_all(dir: &Path) -> anyhow::Result<()> {
     let pointer = dir.join(POINTER);

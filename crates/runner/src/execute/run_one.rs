@@ -6,15 +6,13 @@
 //! two processes never train the same run at once; progress goes to stdout as
 //! one JSON line per event, for the sweep that started the process.
 
-use std::fs::File;
 use std::path::Path;
 
-use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use super::{parse_device, train_run, Event};
 use crate::plan::PlannedRun;
-use crate::store::{read_json, write_json, write_through_partial, RunResult, Store};
+use crate::store::{read_json, wait_for_lock, write_json, write_through_partial, RunResult, Store};
 
 /// One line of a run's progress on stdout.
 #[derive(Debug, Serialize, Deserialize)]
@@ -45,7 +43,8 @@ pub fn run_one(results: &Path, id: &str, options: &RunOneOptions) -> anyhow::Res
     let store = Store::at(results)?;
     let dir = store.run_dir(id);
     let planned: PlannedRun = read_json(&dir.join("config.json"))?;
-    let _lock = lock_run(&dir.join(".lock"))?;
+    // A run is trained by one process at a time.
+    let _lock = wait_for_lock(&dir.join(".lock"))?;
     crate::store::completion::remove_partials(&dir, &[""])?;
     for problem in store.redo_corrupted([id])? {
         emit(&RunEvent::Restarted { reason: problem });
@@ -86,7 +85,8 @@ fn train(store: &Store, planned: PlannedRun, options: &RunOneOptions) -> anyhow:
         device: options.device.clone(),
         threads: options.threads,
     };
-    store.finish(&result.id, &result, &outcome.predictions)
+    store.finish(&result.id, &result, &outcome.predictions)?;
+    super::checkpoint::remove_all(&dir)
 }
 
 /// One JSON line on stdout (for the sweep) and, when it is not an epoch, on
@@ -97,12 +97,4 @@ fn emit(event: &RunEvent) {
         eprintln!("warning: {reason}");
     }
     println!("{line}");
-}
-
-/// Waits for the run's lock: a run is trained by one process at a time.
-fn lock_run(path: &Path) -> anyhow::Result<File> {
-    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    file.lock()
-        .with_context(|| format!("locking {}", path.display()))?;
-    Ok(file)
 }

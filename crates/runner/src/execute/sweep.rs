@@ -175,15 +175,7 @@ fn train_in_child(
     }
     let status = child.wait()?;
     if !status.success() {
-        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
-        let tail: Vec<&str> = text
-            .lines()
-            .rev()
-            .take(5)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
+        let tail = crate::store::log_tail(&log_path, 5);
         bail!(
             "{status}; last lines of {}:\n{}",
             log_path.display(),

@@ -37,7 +37,7 @@ pub struct Completion {
 }
 
 impl Store {
-    /// Writes a finished run's results, drops its checkpoints, and writes `DONE` last.
+    /// Writes a finished run's results, then `DONE`, which vouches for them.
     pub fn finish(
         &self,
         id: &str,
@@ -59,8 +59,7 @@ impl Store {
             revision: CODE_REVISION.to_string(),
             sha256,
         };
-        write_json(&dir.join(DONE), &completion)?;
-        crate::execute::checkpoint::remove_all(&dir)
+        write_json(&dir.join(DONE), &completion)
     }
 
     /// The run's `DONE`, parsed.

@@ -105,11 +105,7 @@ impl Store {
 
     /// Waits for the lock under which the tables are rewritten.
     fn lock_tables(&self) -> anyhow::Result<File> {
-        let path = self.root.join(".tables.lock");
-        let file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-        file.lock()
-            .with_context(|| format!("locking {}", path.display()))?;
-        Ok(file)
+        wait_for_lock(&self.root.join(".tables.lock"))
     }
 
     pub fn run_dir(&self, id: &str) -> PathBuf {
@@ -181,6 +177,26 @@ pub struct RunResult {
     pub wall_seconds: f64,
     pub device: String,
     pub threads: usize,
+}
+
+/// Takes the exclusive lock of the file at `path` (created if missing),
+/// waiting while another process holds it; released when the file is dropped.
+pub fn wait_for_lock(path: &Path) -> anyhow::Result<File> {
+    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    file.lock()
+        .with_context(|| format!("locking {}", path.display()))?;
+    Ok(file)
+}
+
+/// The last `n` non-blank lines of a log (none if it cannot be read).
+pub fn log_tail(path: &Path, n: usize) -> Vec<String> {
+    let text = fs::read(path).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| l.to_string())
+        .collect()
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename.
