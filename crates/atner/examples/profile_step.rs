@@ -1,8 +1,9 @@
 //! Where one training step of the full model spends its time, on a synthetic
 //! batch (lengths 55 down to 36, longest first, as the trainer builds them):
-//! `cargo run -p atner --example profile_step [batch]`.
-//! Times are this thread's CPU time with one libtorch thread, so they stay
-//! comparable when other processes share the machine.
+//! `cargo run -p atner --example profile_step [batch] [threads]`.
+//! With one libtorch thread (the default) times are this thread's CPU time, so
+//! they stay comparable when other processes share the machine; with more,
+//! they are wall-clock time, and the machine should be otherwise idle.
 
 use atner::attention::SelfAttention;
 use atner::bilstm::BiLstm;
@@ -19,6 +20,15 @@ fn cpu_seconds() -> f64 {
     ts.sec as f64 + ts.nsec as f64 * 1e-9
 }
 
+fn wall_seconds() -> f64 {
+    use std::sync::OnceLock;
+    static START: OnceLock<std::time::Instant> = OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs_f64()
+}
+
 #[repr(C)]
 struct Timespec {
     sec: i64,
@@ -29,25 +39,34 @@ extern "C" {
     fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
 }
 
-/// Mean CPU milliseconds of `f` over `n` calls, after two warm-up calls.
+/// Mean milliseconds of `f` over `n` calls, after two warm-up calls: CPU time
+/// of this thread with one libtorch thread, wall-clock time with more.
 fn time(label: &str, n: usize, mut f: impl FnMut()) -> f64 {
+    let clock = if tch::get_num_threads() == 1 {
+        cpu_seconds
+    } else {
+        wall_seconds
+    };
     f();
     f();
-    let start = cpu_seconds();
+    let start = clock();
     for _ in 0..n {
         f();
     }
-    let ms = (cpu_seconds() - start) * 1e3 / n as f64;
+    let ms = (clock() - start) * 1e3 / n as f64;
     println!("{label:<32} {ms:8.2} ms");
     ms
 }
 
 fn main() {
-    tch::set_num_threads(1);
-    let batch_size: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(20);
+    let arg = |i: usize, default: usize| {
+        std::env::args()
+            .nth(i)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(default)
+    };
+    let batch_size = arg(1, 20);
+    tch::set_num_threads(arg(2, 1) as i32);
     let seq = 55;
     let n = 10;
     let vs = nn::VarStore::new(Device::Cpu);
@@ -157,6 +176,10 @@ fn main() {
     time("dropout of the joined features", n, || {
         drop(h.dropout(0.3, true));
     });
+    time("dropout via a uniform mask", n, || {
+        let keep = Tensor::empty_like(&h).uniform_(0.0, 1.0).ge(0.3);
+        drop(&h * keep / 0.7);
+    });
     let crf = Crf::new(&(parts.root() / "crf"), 9);
     let x = Tensor::randn(
         [batch_size as i64, seq as i64, 9],
@@ -168,7 +191,8 @@ fn main() {
         drop(Tensor::run_backward(&[y], &[&x], false, false));
     });
     println!(
-        "one thread: {:.0} characters/s",
+        "{} thread(s): {:.0} characters/s",
+        tch::get_num_threads(),
         batch.characters() as f64 / step * 1e3
     );
 }

@@ -6,7 +6,7 @@
 //! character never attends to padding. As in the released code, the result is
 //! added to H (a residual connection) and layer-normalised.
 
-use tch::{nn, nn::Module, Kind, Tensor};
+use tch::{nn, nn::Module, Tensor};
 
 use crate::bilstm::xavier;
 
@@ -50,24 +50,69 @@ impl SelfAttention {
             .forward(h)
             .view([batch, seq, 3, self.heads, d_k])
             .permute([2, 0, 3, 1, 4]); // [3, batch, heads, seq, d_k]
-        let (q, k, v) = (qkv.get(0), qkv.get(1), qkv.get(2));
-        let scores = q.matmul(&k.transpose(2, 3)) / (d_k as f64).sqrt(); // [batch, heads, seq, seq]
-        let padding_keys = mask.logical_not().view([batch, 1, 1, seq]);
-        let weights = scores
-            .masked_fill(&padding_keys, f64::NEG_INFINITY)
-            .softmax(-1, Kind::Float);
-        let heads = weights.matmul(&v); // eq. 7: [batch, heads, seq, d_k]
+        let heads = attend(&qkv.get(0), &qkv.get(1), &qkv.get(2), mask); // [batch, heads, seq, d_k]
         let joined = heads.transpose(1, 2).contiguous().view([batch, seq, dim]);
         let attended = self.output.forward(&joined); // eq. 8
         self.norm.forward(&(h + attended)) // [batch, seq, dim]
     }
 }
 
+/// Scaled dot-product attention of every head (eq. 6–7):
+/// softmax(Q·Kᵀ/√d_k)·V, each query reading only the real keys of its sentence.
+/// q, k, v: `[batch, heads, seq, d_k]`; mask: `[batch, seq]`, true at real characters.
+///
+/// One fused libtorch kernel (flash attention on the CPU): the `[batch, heads,
+/// seq, seq]` score matrix is never stored, which is what made batches of long
+/// CWS sentences slow and memory-hungry.
+fn attend(q: &Tensor, k: &Tensor, v: &Tensor, mask: &Tensor) -> Tensor {
+    let (batch, seq) = mask.size2().expect("mask is [batch, seq]");
+    let real_keys = mask.view([batch, 1, 1, seq]);
+    Tensor::scaled_dot_product_attention(q, k, v, Some(&real_keys), 0.0, false, None, false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::bilstm::length_mask;
-    use tch::Device;
+    use tch::{Device, Kind};
+
+    /// eq. 6–7 written out: scores, −∞ at padding keys, softmax, weighted sum.
+    fn attend_by_hand(q: &Tensor, k: &Tensor, v: &Tensor, mask: &Tensor) -> Tensor {
+        let (batch, seq) = mask.size2().unwrap();
+        let d_k = q.size()[3] as f64;
+        let scores = q.matmul(&k.transpose(2, 3)) / d_k.sqrt();
+        let padding = mask.logical_not().view([batch, 1, 1, seq]);
+        scores
+            .masked_fill(&padding, f64::NEG_INFINITY)
+            .softmax(-1, Kind::Float)
+            .matmul(v)
+    }
+
+    #[test]
+    fn fused_attention_equals_the_equations_values_and_gradients() {
+        tch::manual_seed(11);
+        let opts = (Kind::Float, Device::Cpu);
+        let [q, k, v] =
+            [0, 1, 2].map(|_| Tensor::randn([3, 4, 7, 5], opts).set_requires_grad(true));
+        let mask = length_mask(&Tensor::from_slice(&[7i64, 4, 1]), 7, Device::Cpu);
+        let upstream = Tensor::randn([3, 4, 7, 5], opts);
+        let run = |f: fn(&Tensor, &Tensor, &Tensor, &Tensor) -> Tensor| {
+            let out = f(&q, &k, &v, &mask);
+            let grads = Tensor::run_backward(
+                &[(&out * &upstream).sum(Kind::Float)],
+                &[&q, &k, &v],
+                false,
+                false,
+            );
+            (out.detach(), grads)
+        };
+        let (fused, fused_grads) = run(attend);
+        let (by_hand, hand_grads) = run(attend_by_hand);
+        assert!(fused.allclose(&by_hand, 1e-5, 1e-5, false));
+        for (a, b) in fused_grads.iter().zip(&hand_grads) {
+            assert!(a.allclose(b, 1e-4, 1e-5, false));
+        }
+    }
 
     #[test]
     fn padding_keys_are_ignored() {

@@ -29,8 +29,9 @@ pub struct Measurement {
     pub peak_rss_mib: f64,
 }
 
-/// Measures every variant at every batch size, each in a child process.
+/// Measures each variant at each batch size, each in a child process.
 pub fn run(
+    variants: &[Variant],
     batch_sizes: &[usize],
     threads: usize,
     device: &str,
@@ -38,7 +39,7 @@ pub fn run(
     let exe = std::env::current_exe().context("locating the runner binary")?;
     let mut all = Vec::new();
     for &batch_size in batch_sizes {
-        for variant in Variant::ALL {
+        for &variant in variants {
             let output = Command::new(&exe)
                 .args([
                     "bench-one",

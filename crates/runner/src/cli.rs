@@ -112,6 +112,9 @@ pub struct BenchArgs {
     /// Batch sizes to measure.
     #[arg(long, value_delimiter = ',', default_value = "20,64")]
     pub batch_sizes: Vec<usize>,
+    /// Variants to measure (default: all five).
+    #[arg(long, value_delimiter = ',')]
+    pub variants: Vec<atner::config::Variant>,
     /// libtorch threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -264,7 +267,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sweep(args) => crate::sweep_command::run(&args.request()?),
         Command::Bench(args) => {
             let cores = std::thread::available_parallelism().map_or(1, usize::from);
+            let variants: &[atner::config::Variant] = match args.variants.as_slice() {
+                [] => &atner::config::Variant::ALL,
+                chosen => chosen,
+            };
             let all = crate::bench::run(
+                variants,
                 &args.batch_sizes,
                 args.threads.unwrap_or(cores),
                 &args.device,

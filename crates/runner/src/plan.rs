@@ -20,7 +20,9 @@ use crate::spec::{ExperimentSpec, ModelDefaults, Part, VariantSpec};
 /// configuration, so that old results are never mistaken for new ones.
 /// r2: `data.max_sentences` is applied (r1 ignored it and trained on every sentence).
 /// r3: padded BiLSTMs replace packed sequences (equal to 1e-5, not bit for bit).
-pub const CODE_REVISION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r3");
+/// r4: fused attention kernel (equal to 1e-5) and dropout masks from a uniform
+/// draw (other masks for the same seed).
+pub const CODE_REVISION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r4");
 
 /// Which corpora a run trains and evaluates on (names from `data/datasets.toml`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
