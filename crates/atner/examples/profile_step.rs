@@ -195,4 +195,15 @@ fn main() {
         tch::get_num_threads(),
         batch.characters() as f64 / step * 1e3
     );
+    // The machine's fp32 matrix-product rate at the model's commonest shape (the
+    // attention's Q/K/V projection of every character): what the arithmetic of a
+    // step could run at, for BENCHMARKS.md's bound.
+    let rows = batch_size as i64 * seq as i64;
+    let x = Tensor::randn([rows, 240], (Kind::Float, Device::Cpu));
+    let w = Tensor::randn([240, 720], (Kind::Float, Device::Cpu));
+    let ms = time("matmul [rows, 240] x [240, 720]", 50, || drop(x.matmul(&w)));
+    println!(
+        "matmul rate: {:.0} GFLOP/s",
+        2.0 * (rows * 240 * 720) as f64 / ms / 1e6
+    );
 }
