@@ -4,9 +4,12 @@
 //! (eq. 10), with P the emission scores from the tag projection (eq. 9) and A the
 //! transition matrix; like most implementations we add start and end scores. The
 //! loss is the negative log-likelihood −log p(y|X) = log Σ_ỹ e^{s(X,ỹ)} − s(X, y)
-//! (eq. 11, 13–14), computed for a padded batch with the forward algorithm;
-//! decoding is Viterbi (eq. 12), run on the CPU in plain Rust because tag sets
-//! are tiny and a per-step tensor loop would cost more in dispatch than in arithmetic.
+//! (eq. 11, 13–14): log Z by the forward algorithm and its gradient by the
+//! backward one (`forward_backward`); decoding is Viterbi (eq. 12). Both run on
+//! the CPU in plain Rust because tag sets are tiny and a per-step tensor loop
+//! would cost more in dispatch than in arithmetic.
+
+mod forward_backward;
 
 use tch::{nn, Kind, Tensor};
 
@@ -36,17 +39,49 @@ impl Crf {
         (self.log_partition(emissions, mask) - gold).mean(Kind::Float)
     }
 
-    /// log Σ_ỹ exp s(X, ỹ) per sentence, by the forward algorithm: `[batch]`.
+    /// log Σ_ỹ exp s(X, ỹ) per sentence (eq. 13's normaliser): `[batch]`.
+    ///
+    /// The value and its gradient come from [`forward_backward::partition`]; they
+    /// reach autograd as `log Z + Σ g·(x − x.detach())` over every score tensor x
+    /// with its gradient g, which equals log Z exactly and has gradient g.
     pub fn log_partition(&self, emissions: &Tensor, mask: &Tensor) -> Tensor {
-        let seq = emissions.size()[1];
-        let mut alpha = &self.start + emissions.select(1, 0); // [batch, tags]
-        for t in 1..seq {
-            let emit = emissions.select(1, t).unsqueeze(1); // [batch, 1, tags]
-            let next = (alpha.unsqueeze(2) + &self.transitions + emit).logsumexp([1], false);
-            let real = mask.select(1, t).unsqueeze(1); // [batch, 1]
-            alpha = next.where_self(&real, &alpha);
+        let (batch, seq, k) = emissions.size3().expect("emissions are [batch, seq, tags]");
+        let params = Parameters::from_crf(self);
+        let scores = to_vec(emissions);
+        let lengths = mask
+            .sum_dim_intlist([1i64].as_slice(), false, Kind::Int64)
+            .to_device(tch::Device::Cpu);
+        let lengths = Vec::<i64>::try_from(&lengths).expect("lengths convert to Vec<i64>");
+        let (b, s, k_) = (batch as usize, seq as usize, k as usize);
+        let mut log_z = vec![0f64; b];
+        let mut emitted = vec![0f64; b * s * k_];
+        let mut moved = vec![0f64; b * k_ * k_];
+        let mut started = vec![0f64; b * k_];
+        let mut ended = vec![0f64; b * k_];
+        for (i, &len) in lengths.iter().enumerate() {
+            let z = forward_backward::partition(&params, &scores[i * s * k_..], len as usize);
+            log_z[i] = z.log_z;
+            emitted[i * s * k_..][..z.emissions.len()].copy_from_slice(&z.emissions);
+            moved[i * k_ * k_..][..k_ * k_].copy_from_slice(&z.transitions);
+            started[i * k_..][..k_].copy_from_slice(&z.start);
+            ended[i * k_..][..k_].copy_from_slice(&z.end);
         }
-        (alpha + &self.end).logsumexp([1], false)
+        let device = emissions.device();
+        let tensor = |values: &[f64], shape: &[i64]| {
+            Tensor::from_slice(values)
+                .view(shape)
+                .to_kind(emissions.kind())
+                .to_device(device)
+        };
+        // Σ g·(x − x.detach()) over the dimensions after the batch: 0 in value.
+        let linear = |grad: Tensor, x: &Tensor, dims: &[i64]| {
+            (grad * (x - x.detach())).sum_dim_intlist(dims, false, emissions.kind())
+        };
+        tensor(&log_z, &[batch])
+            + linear(tensor(&emitted, &[batch, seq, k]), emissions, &[1, 2])
+            + linear(tensor(&moved, &[batch, k, k]), &self.transitions, &[1, 2])
+            + linear(tensor(&started, &[batch, k]), &self.start, &[1])
+            + linear(tensor(&ended, &[batch, k]), &self.end, &[1])
     }
 
     /// s(X, y) of eq. 10 for the given tags: `[batch]`.
@@ -78,7 +113,7 @@ impl Crf {
 
     /// The best tag sequence of each sentence (eq. 12), `lengths[b]` tags long.
     pub fn decode(&self, emissions: &Tensor, lengths: &[i64]) -> Vec<Vec<i64>> {
-        let params = ViterbiParams::from_crf(self);
+        let params = Parameters::from_crf(self);
         let (_, seq, n_tags) = emissions.size3().expect("emissions are [batch, seq, tags]");
         let scores = to_vec(emissions);
         let stride = (seq * n_tags) as usize;
@@ -100,15 +135,15 @@ fn to_vec(t: &Tensor) -> Vec<f32> {
     Vec::<f32>::try_from(&flat).expect("a float tensor converts to Vec<f32>")
 }
 
-/// The CRF's parameters copied out of libtorch for decoding.
-struct ViterbiParams {
+/// The CRF's parameters copied out of libtorch, for Viterbi and forward–backward.
+struct Parameters {
     transitions: Vec<f32>,
     start: Vec<f32>,
     end: Vec<f32>,
     tags: usize,
 }
 
-impl ViterbiParams {
+impl Parameters {
     fn from_crf(crf: &Crf) -> Self {
         Self {
             transitions: to_vec(&crf.transitions),
@@ -193,7 +228,7 @@ mod tests {
     }
 
     /// s(X, y) computed directly from eq. 10, in f64.
-    fn brute_score(p: &ViterbiParams, emissions: &[f32], tags: &[usize]) -> f64 {
+    fn brute_score(p: &Parameters, emissions: &[f32], tags: &[usize]) -> f64 {
         let k = p.tags;
         let mut s = (p.start[tags[0]] + p.end[tags[tags.len() - 1]]) as f64;
         for (t, &tag) in tags.iter().enumerate() {
@@ -217,7 +252,7 @@ mod tests {
     #[test]
     fn log_partition_matches_brute_force_with_masks() {
         let (_vs, crf) = random_crf(11);
-        let p = ViterbiParams::from_crf(&crf);
+        let p = Parameters::from_crf(&crf);
         let lengths = [5i64, 3, 1];
         let (emissions, mask) = batch(&lengths, 5);
         let log_z = to_vec(&crf.log_partition(&emissions, &mask));
@@ -238,10 +273,94 @@ mod tests {
         }
     }
 
+    /// log Z and every marginal of one sentence by enumerating all tag sequences, in f64:
+    /// (log Z, p(y_t = j) as `[len, tags]`, expected transition counts `[tags, tags]`).
+    fn brute_marginals(p: &Parameters, e: &[f32], len: usize) -> (f64, Vec<f64>, Vec<f64>) {
+        let k = p.tags;
+        let sequences = all_sequences(len);
+        let scores: Vec<f64> = sequences.iter().map(|y| brute_score(p, e, y)).collect();
+        let max = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let log_z = max + scores.iter().map(|s| (s - max).exp()).sum::<f64>().ln();
+        let (mut unary, mut pairs) = (vec![0.0; len * k], vec![0.0; k * k]);
+        for (y, s) in sequences.iter().zip(&scores) {
+            let prob = (s - log_z).exp();
+            for t in 0..len {
+                unary[t * k + y[t]] += prob;
+                if t > 0 {
+                    pairs[y[t - 1] * k + y[t]] += prob;
+                }
+            }
+        }
+        (log_z, unary, pairs)
+    }
+
+    #[test]
+    fn log_partition_gradients_are_the_brute_force_marginals() {
+        let (vs, crf) = random_crf(15);
+        let p = Parameters::from_crf(&crf);
+        let lengths = [5i64, 3, 1];
+        let (emissions, mask) = batch(&lengths, 5);
+        let emissions = emissions.set_requires_grad(true);
+        // Weight each sentence differently so a mix-up between sentences shows.
+        let weights = Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
+        let total = (crf.log_partition(&emissions, &mask) * &weights).sum(Kind::Float);
+        let variables = vs.variables();
+        let inputs = [
+            &emissions,
+            &variables["transitions"],
+            &variables["start"],
+            &variables["end"],
+        ];
+        let grads = Tensor::run_backward(&[total], &inputs, false, false);
+        let [d_emit, d_trans, d_start, d_end] = [0, 1, 2, 3].map(|i| to_vec(&grads[i]));
+        let all = to_vec(&emissions);
+        let k = TAGS as usize;
+        let (mut trans, mut start, mut end) = (vec![0.0; k * k], vec![0.0; k], vec![0.0; k]);
+        for (b, &len) in lengths.iter().enumerate() {
+            let len = len as usize;
+            let (_, unary, pairs) = brute_marginals(&p, &all[b * 5 * k..], len);
+            let w = (b + 1) as f64;
+            for x in 0..5 * k {
+                let expected = if x < len * k { w * unary[x] } else { 0.0 };
+                let got = d_emit[b * 5 * k + x] as f64;
+                assert!(
+                    (got - expected).abs() < 1e-4,
+                    "sentence {b}, score {x}: {got} vs {expected}"
+                );
+            }
+            for x in 0..k * k {
+                trans[x] += w * pairs[x];
+            }
+            for j in 0..k {
+                start[j] += w * unary[j];
+                end[j] += w * unary[(len - 1) * k + j];
+            }
+        }
+        for (got, expected) in [(&d_trans, &trans), (&d_start, &start), (&d_end, &end)] {
+            for (g, e) in got.iter().zip(expected.iter()) {
+                assert!((*g as f64 - e).abs() < 1e-4, "{got:?} vs {expected:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn log_partition_stays_finite_and_exact_for_large_scores() {
+        let (_vs, crf) = random_crf(16);
+        let p = Parameters::from_crf(&crf);
+        let (emissions, mask) = batch(&[6], 6);
+        let emissions = emissions * 200.0;
+        let log_z = to_vec(&crf.log_partition(&emissions, &mask))[0] as f64;
+        let (brute, _, _) = brute_marginals(&p, &to_vec(&emissions), 6);
+        assert!(
+            (log_z - brute).abs() < 1e-3 * brute.abs().max(1.0),
+            "{log_z} vs {brute}"
+        );
+    }
+
     #[test]
     fn gold_score_matches_eq_10() {
         let (_vs, crf) = random_crf(12);
-        let p = ViterbiParams::from_crf(&crf);
+        let p = Parameters::from_crf(&crf);
         let lengths = [4i64, 2];
         let (emissions, mask) = batch(&lengths, 4);
         let tags = Tensor::from_slice(&[2i64, 0, 1, 1, 1, 2, 0, 0]).view([2, 4]);
@@ -259,7 +378,7 @@ mod tests {
     #[test]
     fn viterbi_matches_brute_force_argmax() {
         let (_vs, crf) = random_crf(13);
-        let p = ViterbiParams::from_crf(&crf);
+        let p = Parameters::from_crf(&crf);
         for trial in 0..5 {
             let lengths = [6i64, 4, 1];
             let (emissions, _) = batch(&lengths, 6);
