@@ -103,6 +103,46 @@ pub(super) fn partition(p: &Parameters, emissions: &[f32], len: usize) -> Partit
     }
 }
 
+/// [`partition`] of every sentence of a padded batch, as flat row-major arrays.
+#[derive(Debug)]
+pub(super) struct BatchPartition {
+    /// `[batch]`.
+    pub log_z: Vec<f64>,
+    /// `[batch, seq, tags]`, zero at padding positions.
+    pub emissions: Vec<f64>,
+    /// `[batch, tags, tags]`.
+    pub transitions: Vec<f64>,
+    /// `[batch, tags]` each.
+    pub start: Vec<f64>,
+    pub end: Vec<f64>,
+}
+
+/// `emissions`: row-major `[batch, seq, tags]`; `lengths`: real positions per sentence.
+pub(super) fn batch(
+    p: &Parameters,
+    emissions: &[f32],
+    lengths: &[i64],
+    seq: usize,
+) -> BatchPartition {
+    let (n, k) = (lengths.len(), p.tags);
+    let mut out = BatchPartition {
+        log_z: vec![0.0; n],
+        emissions: vec![0.0; n * seq * k],
+        transitions: vec![0.0; n * k * k],
+        start: vec![0.0; n * k],
+        end: vec![0.0; n * k],
+    };
+    for (b, &len) in lengths.iter().enumerate() {
+        let z = partition(p, &emissions[b * seq * k..], len as usize);
+        out.log_z[b] = z.log_z;
+        out.emissions[b * seq * k..][..z.emissions.len()].copy_from_slice(&z.emissions);
+        out.transitions[b * k * k..][..k * k].copy_from_slice(&z.transitions);
+        out.start[b * k..][..k].copy_from_slice(&z.start);
+        out.end[b * k..][..k].copy_from_slice(&z.end);
+    }
+    out
+}
+
 /// Divides `values` by their sum and returns the sum.
 fn normalise(values: &mut [f64]) -> f64 {
     let sum: f64 = values.iter().sum();

@@ -41,7 +41,7 @@ impl Crf {
 
     /// log Σ_ỹ exp s(X, ỹ) per sentence (eq. 13's normaliser): `[batch]`.
     ///
-    /// The value and its gradient come from [`forward_backward::partition`]; they
+    /// The value and its gradient come from [`forward_backward::batch`]; they
     /// reach autograd as `log Z + Σ g·(x − x.detach())` over every score tensor x
     /// with its gradient g, which equals log Z exactly and has gradient g.
     pub fn log_partition(&self, emissions: &Tensor, mask: &Tensor) -> Tensor {
@@ -52,20 +52,7 @@ impl Crf {
             .sum_dim_intlist([1i64].as_slice(), false, Kind::Int64)
             .to_device(tch::Device::Cpu);
         let lengths = Vec::<i64>::try_from(&lengths).expect("lengths convert to Vec<i64>");
-        let (b, s, k_) = (batch as usize, seq as usize, k as usize);
-        let mut log_z = vec![0f64; b];
-        let mut emitted = vec![0f64; b * s * k_];
-        let mut moved = vec![0f64; b * k_ * k_];
-        let mut started = vec![0f64; b * k_];
-        let mut ended = vec![0f64; b * k_];
-        for (i, &len) in lengths.iter().enumerate() {
-            let z = forward_backward::partition(&params, &scores[i * s * k_..], len as usize);
-            log_z[i] = z.log_z;
-            emitted[i * s * k_..][..z.emissions.len()].copy_from_slice(&z.emissions);
-            moved[i * k_ * k_..][..k_ * k_].copy_from_slice(&z.transitions);
-            started[i * k_..][..k_].copy_from_slice(&z.start);
-            ended[i * k_..][..k_].copy_from_slice(&z.end);
-        }
+        let z = forward_backward::batch(&params, &scores, &lengths, seq as usize);
         let device = emissions.device();
         let tensor = |values: &[f64], shape: &[i64]| {
             Tensor::from_slice(values)
@@ -77,11 +64,15 @@ impl Crf {
         let linear = |grad: Tensor, x: &Tensor, dims: &[i64]| {
             (grad * (x - x.detach())).sum_dim_intlist(dims, false, emissions.kind())
         };
-        tensor(&log_z, &[batch])
-            + linear(tensor(&emitted, &[batch, seq, k]), emissions, &[1, 2])
-            + linear(tensor(&moved, &[batch, k, k]), &self.transitions, &[1, 2])
-            + linear(tensor(&started, &[batch, k]), &self.start, &[1])
-            + linear(tensor(&ended, &[batch, k]), &self.end, &[1])
+        tensor(&z.log_z, &[batch])
+            + linear(tensor(&z.emissions, &[batch, seq, k]), emissions, &[1, 2])
+            + linear(
+                tensor(&z.transitions, &[batch, k, k]),
+                &self.transitions,
+                &[1, 2],
+            )
+            + linear(tensor(&z.start, &[batch, k]), &self.start, &[1])
+            + linear(tensor(&z.end, &[batch, k]), &self.end, &[1])
     }
 
     /// s(X, y) of eq. 10 for the given tags: `[batch]`.
