@@ -177,8 +177,7 @@ fn main() {
         drop(h.dropout(0.3, true));
     });
     time("dropout via a uniform mask", n, || {
-        let keep = Tensor::empty_like(&h).uniform_(0.0, 1.0).ge(0.3);
-        drop(&h * keep / 0.7);
+        drop(atner::model::dropout(&h, 0.3, true));
     });
     let crf = Crf::new(&(parts.root() / "crf"), 9);
     let x = Tensor::randn(

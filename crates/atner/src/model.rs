@@ -249,7 +249,8 @@ impl Model {
 /// and the rest scaled by 1/(1−p). Same as `Tensor::dropout`, but the mask comes
 /// from one uniform draw compared with `p`, which libtorch vectorises; its
 /// Bernoulli sampler draws element by element and cost twice as much here.
-fn dropout(xs: &Tensor, p: f64, train: bool) -> Tensor {
+/// Public for `examples/profile_step.rs`, which times it against libtorch's.
+pub fn dropout(xs: &Tensor, p: f64, train: bool) -> Tensor {
     if !train || p == 0.0 {
         return xs.shallow_clone();
     }

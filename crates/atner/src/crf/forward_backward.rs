@@ -15,16 +15,15 @@
 
 use super::Parameters;
 
-/// log Z of a sentence and d log Z / d score for each of its scores.
-#[derive(Debug, Clone, PartialEq)]
+/// log Z of a sentence and d log Z / d score for its emissions and transitions.
+/// (The start and end scores' gradients are the first and last rows of `emissions`.)
+#[derive(Debug)]
 pub(super) struct Partition {
     pub log_z: f64,
     /// Marginals p(y_t = j): `[len, tags]`, row-major.
     pub emissions: Vec<f64>,
     /// Expected number of times tag i is followed by tag j: `[tags, tags]`.
     pub transitions: Vec<f64>,
-    pub start: Vec<f64>,
-    pub end: Vec<f64>,
 }
 
 /// `emissions`: row-major `[len, tags]` (or longer; the rest is ignored); `len ≥ 1`.
@@ -96,8 +95,6 @@ pub(super) fn partition(p: &Parameters, emissions: &[f32], len: usize) -> Partit
     }
     Partition {
         log_z,
-        start: marginals[..k].to_vec(),
-        end: marginals[(len - 1) * k..].to_vec(),
         emissions: marginals,
         transitions: pairs,
     }
@@ -112,7 +109,7 @@ pub(super) struct BatchPartition {
     pub emissions: Vec<f64>,
     /// `[batch, tags, tags]`.
     pub transitions: Vec<f64>,
-    /// `[batch, tags]` each.
+    /// `[batch, tags]` each: the marginals at each sentence's first and last position.
     pub start: Vec<f64>,
     pub end: Vec<f64>,
 }
@@ -133,12 +130,13 @@ pub(super) fn batch(
         end: vec![0.0; n * k],
     };
     for (b, &len) in lengths.iter().enumerate() {
-        let z = partition(p, &emissions[b * seq * k..], len as usize);
+        let len = len as usize;
+        let z = partition(p, &emissions[b * seq * k..], len);
         out.log_z[b] = z.log_z;
-        out.emissions[b * seq * k..][..z.emissions.len()].copy_from_slice(&z.emissions);
+        out.emissions[b * seq * k..][..len * k].copy_from_slice(&z.emissions);
         out.transitions[b * k * k..][..k * k].copy_from_slice(&z.transitions);
-        out.start[b * k..][..k].copy_from_slice(&z.start);
-        out.end[b * k..][..k].copy_from_slice(&z.end);
+        out.start[b * k..][..k].copy_from_slice(&z.emissions[..k]);
+        out.end[b * k..][..k].copy_from_slice(&z.emissions[(len - 1) * k..]);
     }
     out
 }
