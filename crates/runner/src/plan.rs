@@ -24,7 +24,9 @@ use crate::spec::{ExperimentSpec, ModelDefaults, Part, VariantSpec};
 /// draw (other masks for the same seed).
 /// r5: the CRF's log Z and its gradient by forward–backward in plain Rust (equal
 /// to brute force to 1e-4, not bit for bit to r4's tensor recursion).
-pub const CODE_REVISION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r5");
+/// r6: Adam as in-place lerp/addcdiv calls (equal to the textbook update to 1e-6,
+/// not bit for bit to r5's separate multiply-adds).
+pub const CODE_REVISION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r6");
 
 /// Which corpora a run trains and evaluates on (names from `data/datasets.toml`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

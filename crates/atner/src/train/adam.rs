@@ -47,13 +47,13 @@ impl Adam {
         tch::no_grad(|| self.update(grads.into_iter().map(defined).collect()));
     }
 
+    /// One Adam step (Kingma & Ba, Algorithm 1) after clipping the global norm.
+    ///
+    /// Each line is one in-place libtorch call over a whole parameter: a step
+    /// makes a few hundred of these small calls, and their count, not their
+    /// arithmetic, is what the optimiser costs.
     fn update(&mut self, grads: Vec<Option<Tensor>>) {
-        let norm = grads
-            .iter()
-            .flatten()
-            .map(|g| g.square().sum(Kind::Float).double_value(&[]))
-            .sum::<f64>()
-            .sqrt();
+        let norm = global_norm(&grads);
         let scale = if norm > self.clip {
             self.clip / (norm + 1e-6)
         } else {
@@ -62,20 +62,35 @@ impl Adam {
         self.step += 1;
         let correction1 = 1.0 - BETA1.powi(self.step as i32);
         let correction2 = 1.0 - BETA2.powi(self.step as i32);
+        // p ← p − lr/c1 · m / (√(v/c2) + ε), written as p + m / d with
+        // d = −(c1/lr)·(√v/√c2 + ε), so that one addcdiv_ applies it.
+        let d_scale = -correction1 / (self.lr * correction2.sqrt());
+        let d_shift = -correction1 * EPS / self.lr;
         for (i, grad) in grads.into_iter().enumerate() {
+            // Gradients are never written to: autograd may hand back a
+            // broadcast view (the gradient of a sum), which in-place ops reject.
             let Some(grad) = grad else { continue };
-            let grad = grad * scale;
-            let m = &mut self.m[i];
-            let v = &mut self.v[i];
-            let _ = m.g_mul_scalar_(BETA1).g_add_(&(&grad * (1.0 - BETA1)));
-            let _ = v
-                .g_mul_scalar_(BETA2)
-                .g_add_(&(grad.square() * (1.0 - BETA2)));
-            let denom = (&*v / correction2).sqrt() + EPS;
-            let update = &*m / correction1 / denom * self.lr;
-            let _ = self.params[i].1.g_sub_(&update);
+            let grad = if scale == 1.0 { grad } else { grad * scale };
+            let _ = self.m[i].lerp_(&grad, 1.0 - BETA1);
+            let _ = self.v[i].lerp_(&grad.square(), 1.0 - BETA2);
+            let mut d = self.v[i].sqrt();
+            let _ = d.g_mul_scalar_(d_scale).g_add_scalar_(d_shift);
+            let _ = self.params[i].1.addcdiv_(&self.m[i], &d);
         }
     }
+}
+
+/// ‖g‖₂ over every defined gradient, with one read-back instead of one per tensor.
+fn global_norm(grads: &[Option<Tensor>]) -> f64 {
+    let norms: Vec<Tensor> = grads.iter().flatten().map(Tensor::norm).collect();
+    if norms.is_empty() {
+        return 0.0;
+    }
+    Tensor::stack(&norms, 0)
+        .square()
+        .sum(Kind::Double)
+        .double_value(&[])
+        .sqrt()
 }
 
 fn defined(t: Tensor) -> Option<Tensor> {
@@ -96,6 +111,41 @@ mod tests {
         adam.backward_step(&loss);
         let expected = Tensor::from_slice(&[0.9f32, -1.9]);
         assert!(w.allclose(&expected, 1e-5, 1e-6, false));
+    }
+
+    #[test]
+    fn three_steps_follow_the_textbook_update_with_clipping() {
+        // Kingma & Ba's Algorithm 1 in f64, with the gradient clipped to norm 5
+        // first; the second gradient (norm 50) is clipped, the others are not.
+        let grads = [[0.3, -0.4, 1.2], [30.0, 40.0, 0.0], [-0.5, 0.1, 0.02]];
+        let (lr, clip) = (0.01, 5.0);
+        let w = Tensor::from_slice(&[0.5f32, -1.0, 2.0]).set_requires_grad(true);
+        let mut adam = Adam::new(vec![("w".into(), w.shallow_clone())], lr, clip);
+        let (mut p, mut m, mut v) = ([0.5f64, -1.0, 2.0], [0.0; 3], [0.0; 3]);
+        for (t, g) in grads.iter().enumerate() {
+            let loss = (&w * Tensor::from_slice(g).to_kind(Kind::Float)).sum(Kind::Float);
+            adam.backward_step(&loss);
+            let norm = g.iter().map(|x| x * x).sum::<f64>().sqrt();
+            let scale = if norm > clip {
+                clip / (norm + 1e-6)
+            } else {
+                1.0
+            };
+            let step = t as i32 + 1;
+            for k in 0..3 {
+                let g = g[k] * scale;
+                m[k] = BETA1 * m[k] + (1.0 - BETA1) * g;
+                v[k] = BETA2 * v[k] + (1.0 - BETA2) * g * g;
+                let m_hat = m[k] / (1.0 - BETA1.powi(step));
+                let v_hat = v[k] / (1.0 - BETA2.powi(step));
+                p[k] -= lr * m_hat / (v_hat.sqrt() + EPS);
+            }
+            let expected = Tensor::from_slice(&p).to_kind(Kind::Float);
+            assert!(
+                w.allclose(&expected, 1e-6, 1e-6, false),
+                "step {step}: {w} vs {expected}"
+            );
+        }
     }
 
     #[test]
