@@ -26,7 +26,9 @@ use crate::spec::{ExperimentSpec, ModelDefaults, Part, VariantSpec};
 /// to brute force to 1e-4, not bit for bit to r4's tensor recursion).
 /// r6: Adam as in-place lerp/addcdiv calls (equal to the textbook update to 1e-6,
 /// not bit for bit to r5's separate multiply-adds).
-pub const CODE_REVISION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r6");
+/// r7: Adam's last step no longer divides by the learning rate (r6 turned a zero
+/// learning rate into NaN weights); equal to r6 up to rounding.
+pub const CODE_REVISION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r7");
 
 /// Which corpora a run trains and evaluates on (names from `data/datasets.toml`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

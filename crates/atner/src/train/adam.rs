@@ -49,8 +49,8 @@ impl Adam {
 
     /// One Adam step (Kingma & Ba, Algorithm 1) after clipping the global norm.
     ///
-    /// Each line is one in-place libtorch call over a whole parameter: a step
-    /// makes a few hundred of these small calls, and their count, not their
+    /// Written with in-place calls where libtorch has them: a step makes a few
+    /// hundred small calls over the parameters, and their count, not their
     /// arithmetic, is what the optimiser costs.
     fn update(&mut self, grads: Vec<Option<Tensor>>) {
         let norm = global_norm(&grads);
@@ -62,10 +62,8 @@ impl Adam {
         self.step += 1;
         let correction1 = 1.0 - BETA1.powi(self.step as i32);
         let correction2 = 1.0 - BETA2.powi(self.step as i32);
-        // p ← p − lr/c1 · m / (√(v/c2) + ε), written as p + m / d with
-        // d = −(c1/lr)·(√v/√c2 + ε), so that one addcdiv_ applies it.
-        let d_scale = -correction1 / (self.lr * correction2.sqrt());
-        let d_shift = -correction1 * EPS / self.lr;
+        let step_size = self.lr / correction1;
+        let sqrt_correction2 = correction2.sqrt();
         for (i, grad) in grads.into_iter().enumerate() {
             // Gradients are never written to: autograd may hand back a
             // broadcast view (the gradient of a sum), which in-place ops reject.
@@ -73,9 +71,10 @@ impl Adam {
             let grad = if scale == 1.0 { grad } else { grad * scale };
             let _ = self.m[i].lerp_(&grad, 1.0 - BETA1);
             let _ = self.v[i].lerp_(&grad.square(), 1.0 - BETA2);
-            let mut d = self.v[i].sqrt();
-            let _ = d.g_mul_scalar_(d_scale).g_add_scalar_(d_shift);
-            let _ = self.params[i].1.addcdiv_(&self.m[i], &d);
+            // p ← p − lr/c1 · m / (√(v/c2) + ε)
+            let mut denom = self.v[i].sqrt();
+            let _ = denom.g_div_scalar_(sqrt_correction2).g_add_scalar_(EPS);
+            let _ = self.params[i].1.g_sub_(&(&self.m[i] / &denom * step_size));
         }
     }
 }
@@ -146,6 +145,15 @@ mod tests {
                 "step {step}: {w} vs {expected}"
             );
         }
+    }
+
+    #[test]
+    fn a_zero_learning_rate_leaves_the_weights_alone() {
+        let w = Tensor::from_slice(&[1.0f32, -2.0]).set_requires_grad(true);
+        let mut adam = Adam::new(vec![("w".into(), w.shallow_clone())], 0.0, 5.0);
+        let loss = (&w * Tensor::from_slice(&[3.0f32, 0.0])).sum(Kind::Float);
+        adam.backward_step(&loss);
+        assert!(w.equal(&Tensor::from_slice(&[1.0f32, -2.0])), "{w}");
     }
 
     #[test]
