@@ -1,6 +1,6 @@
 //! Where one training step of the full model spends its time, on a synthetic
 //! batch (lengths 55 down to 36, longest first, as the trainer builds them):
-//! `cargo run -p atner --example profile_step [batch] [threads]`.
+//! `cargo run -p atner --example profile_step [batch] [threads] [fp32|bf16]`.
 //! With one libtorch thread (the default) times are this thread's CPU time, so
 //! they stay comparable when other processes share the machine; with more,
 //! they are wall-clock time, and the machine should be otherwise idle.
@@ -10,6 +10,7 @@ use atner::bilstm::BiLstm;
 use atner::config::Variant;
 use atner::crf::Crf;
 use atner::model::{Batch, Dims, Model, Task};
+use atner::precision::Precision;
 use atner::train::Adam;
 use tch::{nn, Device, Kind, Tensor};
 
@@ -67,6 +68,11 @@ fn main() {
     };
     let batch_size = arg(1, 20);
     tch::set_num_threads(arg(2, 1) as i32);
+    let precision = match std::env::args().nth(3).as_deref() {
+        Some("bf16") => Precision::Bf16,
+        _ => Precision::Fp32,
+    };
+    let kind = precision.kind();
     let seq = 55;
     let n = 10;
     let vs = nn::VarStore::new(Device::Cpu);
@@ -76,7 +82,8 @@ fn main() {
         ner_tags: 9,
         cws_tags: 4,
     };
-    let model = Model::new(&vs.root(), &Variant::Full.model_config(), dims, None);
+    let model =
+        Model::new(&vs.root(), &Variant::Full.model_config(), dims, None).in_precision(precision);
     let mut adam = Adam::new(vs.variables().into_iter().collect(), 1e-3, 5.0);
     let chars: Vec<Vec<i64>> = (0..batch_size)
         .map(|i| {
@@ -96,7 +103,10 @@ fn main() {
         .collect();
     let batch = Batch::new(&rows, Device::Cpu);
     let params = vs.trainable_variables();
-    println!("batch {batch_size}, {} characters", batch.characters());
+    println!(
+        "batch {batch_size}, {} characters, {precision}",
+        batch.characters()
+    );
 
     time("model forward (losses)", n, || {
         drop(model.losses(Task::Ner, &batch))
@@ -119,10 +129,7 @@ fn main() {
     });
 
     let parts = nn::VarStore::new(Device::Cpu);
-    let emb = Tensor::randn(
-        [batch_size as i64, seq as i64, 50],
-        (Kind::Float, Device::Cpu),
-    );
+    let emb = Tensor::randn([batch_size as i64, seq as i64, 50], (kind, Device::Cpu));
     let lstm = BiLstm::new(&(parts.root() / "lstm"), 50, 120);
     let lstm_params = parts.trainable_variables();
     time("bilstm forward", n, || {
@@ -148,6 +155,7 @@ fn main() {
         .collect();
     let packed_params = packed_vs.trainable_variables();
     let packed_forward = || {
+        let emb = emb.to_kind(Kind::Float); // the old path was fp32 only
         let (packed, sizes) = Tensor::internal_pack_padded_sequence(&emb, &batch.lengths, true);
         let zeros = Tensor::zeros([2, batch_size as i64, 120], (Kind::Float, Device::Cpu));
         let hx = [zeros.shallow_clone(), zeros];
@@ -170,11 +178,8 @@ fn main() {
         drop(Tensor::run_backward(&[y], &packed_params, false, false));
     });
     let attention = SelfAttention::new(&(parts.root() / "attention"), 240, 8);
-    let h = Tensor::randn(
-        [batch_size as i64, seq as i64, 240],
-        (Kind::Float, Device::Cpu),
-    )
-    .set_requires_grad(true);
+    let h = Tensor::randn([batch_size as i64, seq as i64, 240], (kind, Device::Cpu))
+        .set_requires_grad(true);
     time("attention forward+backward", n, || {
         let y = attention.forward(&h, &batch.mask).sum(Kind::Float);
         drop(Tensor::run_backward(&[y], &[&h], false, false));
@@ -200,12 +205,12 @@ fn main() {
         tch::get_num_threads(),
         batch.characters() as f64 / step * 1e3
     );
-    // The machine's fp32 matrix-product rate at the model's commonest shape (the
+    // The machine's matrix-product rate in the chosen precision at the model's commonest shape (the
     // attention's Q/K/V projection of every character): what the arithmetic of a
     // step could run at, for BENCHMARKS.md's bound.
     let rows = batch_size as i64 * seq as i64;
-    let x = Tensor::randn([rows, 240], (Kind::Float, Device::Cpu));
-    let w = Tensor::randn([240, 720], (Kind::Float, Device::Cpu));
+    let x = Tensor::randn([rows, 240], (kind, Device::Cpu));
+    let w = Tensor::randn([240, 720], (kind, Device::Cpu));
     let ms = time("matmul [rows, 240] x [240, 720]", 50, || drop(x.matmul(&w)));
     println!(
         "matmul rate: {:.0} GFLOP/s",

@@ -6,9 +6,10 @@
 //! character never attends to padding. As in the released code, the result is
 //! added to H (a residual connection) and layer-normalised.
 
-use tch::{nn, nn::Module, Tensor};
+use tch::{nn, nn::Module, Kind, Tensor};
 
 use crate::bilstm::xavier;
+use crate::precision::{cast, linear};
 
 #[derive(Debug)]
 pub struct SelfAttention {
@@ -42,18 +43,19 @@ impl SelfAttention {
     }
 
     /// `h`: `[batch, seq, dim]`; `mask`: `[batch, seq]`, true at real characters.
+    /// Computes in the kind of `h` (the fp32 weights are cast to it).
     pub fn forward(&self, h: &Tensor, mask: &Tensor) -> Tensor {
         let (batch, seq, dim) = h.size3().expect("attention input is [batch, seq, dim]");
         let d_k = dim / self.heads;
-        let qkv = self
-            .query_key_value
-            .forward(h)
+        let qkv = linear(&self.query_key_value, h)
             .view([batch, seq, 3, self.heads, d_k])
             .permute([2, 0, 3, 1, 4]); // [3, batch, heads, seq, d_k]
         let heads = attend(&qkv.get(0), &qkv.get(1), &qkv.get(2), mask); // [batch, heads, seq, d_k]
         let joined = heads.transpose(1, 2).contiguous().view([batch, seq, dim]);
-        let attended = self.output.forward(&joined); // eq. 8
-        self.norm.forward(&(h + attended)) // [batch, seq, dim]
+        let attended = linear(&self.output, &joined); // eq. 8
+                                                      // Layer norm sums over the features: fp32, as autocast does it.
+        let normed = self.norm.forward(&cast(&(h + attended), Kind::Float));
+        cast(&normed, h.kind()) // [batch, seq, dim]
     }
 }
 
@@ -63,18 +65,24 @@ impl SelfAttention {
 ///
 /// One fused libtorch kernel (flash attention on the CPU): the `[batch, heads,
 /// seq, seq]` score matrix is never stored, which is what made batches of long
-/// CWS sentences slow and memory-hungry.
+/// CWS sentences slow and memory-hungry. Always in fp32: on the CPU this kernel
+/// is 1.2–2.5× slower in bf16, and written out in bf16 its scores cost memory
+/// quadratic in the length, 2× slower than fp32 at 250 characters (BENCHMARKS.md).
 fn attend(q: &Tensor, k: &Tensor, v: &Tensor, mask: &Tensor) -> Tensor {
     let (batch, seq) = mask.size2().expect("mask is [batch, seq]");
     let real_keys = mask.view([batch, 1, 1, seq]);
-    Tensor::scaled_dot_product_attention(q, k, v, Some(&real_keys), 0.0, false, None, false)
+    let kind = q.kind();
+    let [q, k, v] = [q, k, v].map(|t| cast(t, Kind::Float));
+    let heads =
+        Tensor::scaled_dot_product_attention(&q, &k, &v, Some(&real_keys), 0.0, false, None, false);
+    cast(&heads, kind)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::bilstm::length_mask;
-    use tch::{Device, Kind};
+    use tch::Device;
 
     /// eq. 6–7 written out: scores, −∞ at padding keys, softmax, weighted sum.
     fn attend_by_hand(q: &Tensor, k: &Tensor, v: &Tensor, mask: &Tensor) -> Tensor {
@@ -112,6 +120,21 @@ mod tests {
         for (a, b) in fused_grads.iter().zip(&hand_grads) {
             assert!(a.allclose(b, 1e-4, 1e-5, false));
         }
+    }
+
+    #[test]
+    fn bf16_attention_agrees_with_fp32() {
+        tch::manual_seed(12);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let attention = SelfAttention::new(&vs.root(), 16, 4);
+        let h = Tensor::randn([3, 7, 16], (Kind::Float, Device::Cpu));
+        let mask = length_mask(&Tensor::from_slice(&[7i64, 4, 1]), 7, Device::Cpu);
+        let full = attention.forward(&h, &mask);
+        let half = attention.forward(&h.to_kind(Kind::BFloat16), &mask);
+        assert_eq!(half.kind(), Kind::BFloat16);
+        // Layer-normalised outputs of unit scale, rounded to 8 mantissa bits twice.
+        let gap = (half.to_kind(Kind::Float) - full).abs().max();
+        assert!(gap.double_value(&[]) < 0.1, "{gap:?}");
     }
 
     #[test]

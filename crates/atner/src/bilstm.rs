@@ -15,6 +15,8 @@
 
 use tch::{nn, Kind, Tensor};
 
+use crate::precision::cast;
+
 /// A one-layer bidirectional LSTM; output h_i = fw_i ⊕ bw_i (eq. 5), `2·hidden` wide.
 #[derive(Debug)]
 pub struct BiLstm {
@@ -60,7 +62,8 @@ impl BiLstm {
     }
 
     /// `xs`: `[batch, seq, input]`, padding after each sentence's last character;
-    /// `lengths`: `[batch]` int64, any order. Returns `[batch, seq, 2·hidden]`.
+    /// `lengths`: `[batch]` int64, any order. Returns `[batch, seq, 2·hidden]`
+    /// in the kind of `xs`.
     pub fn forward(&self, xs: &Tensor, lengths: &Tensor) -> Tensor {
         let (batch, seq, input) = xs.size3().expect("BiLSTM input is [batch, seq, input]");
         let device = xs.device();
@@ -85,8 +88,10 @@ impl BiLstm {
         let batch = xs.size()[0];
         let zeros = Tensor::zeros([1, batch, self.hidden], (xs.kind(), xs.device()));
         let hx = [zeros.shallow_clone(), zeros];
+        // The fp32 weights in the input's kind (bf16 under mixed precision).
+        let weights: Vec<Tensor> = weights.iter().map(|w| cast(w, xs.kind())).collect();
         // Dropout is 0, so `train` only keeps what the backward pass needs.
-        let (out, _, _) = xs.lstm(&hx, weights, true, 1, 0.0, true, false, true);
+        let (out, _, _) = xs.lstm(&hx, &weights, true, 1, 0.0, true, false, true);
         out
     }
 }

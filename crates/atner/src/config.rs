@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::precision::Precision;
+
 /// The model: sizes plus the switched parts of Table 5.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -143,6 +145,9 @@ pub struct TrainConfig {
     pub patience: usize,
     /// Seeds the weights, dropout and batch order.
     pub seed: u64,
+    /// The arithmetic of the layers: fp32, or bf16 with fp32 weights and CRF
+    /// ([`crate::precision`]).
+    pub precision: Precision,
 }
 
 impl Default for TrainConfig {
@@ -154,6 +159,7 @@ impl Default for TrainConfig {
             epochs: 30,
             patience: 5,
             seed: 1,
+            precision: Precision::Fp32,
         }
     }
 }

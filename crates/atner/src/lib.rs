@@ -14,6 +14,7 @@
 //! - [`encode`]: sentences as character and tag ids;
 //! - [`metrics`]: conlleval-exact entity scoring;
 //! - [`config`]: hyper-parameters whose defaults are the paper's;
+//! - [`precision`]: fp32 or bf16 mixed-precision arithmetic;
 //! - [`killpoint`]: named crash points for the crash-safety tests.
 //!
 //! The crate never prints; training reports progress through a callback.
@@ -29,4 +30,5 @@ pub mod encode;
 pub mod killpoint;
 pub mod metrics;
 pub mod model;
+pub mod precision;
 pub mod train;

@@ -6,7 +6,7 @@
 //! (eq. 6–8) → H'' = private' ⊕ shared' → tanh hidden layer → tag scores → CRF_k
 //! (eq. 9–14). The discriminator reads the shared features (eq. 15–17).
 
-use tch::{nn, nn::Module, Device, Kind, Tensor};
+use tch::{nn, Device, Kind, Tensor};
 
 use crate::adversarial::TaskDiscriminator;
 use crate::attention::SelfAttention;
@@ -14,6 +14,7 @@ use crate::bilstm::{length_mask, xavier, BiLstm};
 use crate::config::ModelConfig;
 use crate::crf::Crf;
 use crate::embedding::CharEmbedding;
+use crate::precision::{cast, linear, Precision};
 
 /// The two tasks; the value is the discriminator's class (eq. 16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +149,8 @@ pub struct Model {
     discriminator: Option<TaskDiscriminator>,
     lambda: f64,
     dropout: f64,
+    /// The kind activations are computed in (fp32, or bf16 under mixed precision).
+    compute: Kind,
 }
 
 impl Model {
@@ -175,7 +178,14 @@ impl Model {
             discriminator,
             lambda: cfg.lambda().unwrap_or(0.0),
             dropout: cfg.dropout,
+            compute: Kind::Float,
         }
+    }
+
+    /// The same model computing in `precision`; its weights stay fp32.
+    pub fn in_precision(mut self, precision: Precision) -> Self {
+        self.compute = precision.kind();
+        self
     }
 
     pub fn has_cws(&self) -> bool {
@@ -192,21 +202,22 @@ impl Model {
         }
     }
 
-    /// Tag scores `[batch, seq, tags]` (eq. 9) and the shared features, if any.
+    /// Tag scores `[batch, seq, tags]` (eq. 9) and the shared features, if any;
+    /// both fp32 whatever the compute kind, since the CRF and the discriminator's
+    /// loss read them.
     fn emissions(&self, task: Task, batch: &Batch, train: bool) -> (Tensor, Option<Tensor>) {
         let head = self.head(task);
-        let xs = dropout(&self.embedding.forward(&batch.ids), self.dropout, train); // [batch, seq, d_e]
+        let xs = cast(&self.embedding.forward(&batch.ids), self.compute);
+        let xs = dropout(&xs, self.dropout, train); // [batch, seq, d_e]
         let private = head.private.forward(&xs, batch);
         let shared = self.shared.as_ref().map(|s| s.forward(&xs, batch));
         let joined = match &shared {
             Some(shared) => Tensor::cat(&[&private, shared], 2), // H'': [batch, seq, 4*hidden]
             None => private,
         };
-        let hidden = head
-            .hidden
-            .forward(&dropout(&joined, self.dropout, train))
-            .tanh(); // [batch, seq, hidden]
-        (head.project.forward(&hidden), shared)
+        let hidden = linear(&head.hidden, &dropout(&joined, self.dropout, train)).tanh(); // [batch, seq, hidden]
+        let emissions = cast(&linear(&head.project, &hidden), Kind::Float);
+        (emissions, shared.map(|s| cast(&s, Kind::Float)))
     }
 
     /// The losses of a training batch of `task` (eq. 13–14, 17).
@@ -238,9 +249,7 @@ impl Model {
     pub fn decode(&self, task: Task, batch: &Batch) -> Vec<Vec<i64>> {
         tch::no_grad(|| {
             let (emissions, _) = self.emissions(task, batch, false);
-            self.head(task)
-                .crf
-                .decode(&emissions.to_kind(Kind::Float), &batch.lengths_vec)
+            self.head(task).crf.decode(&emissions, &batch.lengths_vec)
         })
     }
 }
@@ -250,11 +259,14 @@ impl Model {
 /// from one uniform draw compared with `p`, which libtorch vectorises; its
 /// Bernoulli sampler draws element by element and cost twice as much here.
 /// Public for `examples/profile_step.rs`, which times it against libtorch's.
+/// The draw is fp32 whatever the kind of `xs`: libtorch's bf16 sampler is
+/// 2–3× slower, and fp32 keeps a bf16 run's masks those of the fp32 run.
 pub fn dropout(xs: &Tensor, p: f64, train: bool) -> Tensor {
     if !train || p == 0.0 {
         return xs.shallow_clone();
     }
-    let keep = Tensor::empty_like(xs).uniform_(0.0, 1.0).ge(p);
+    let uniform = Tensor::empty(xs.size(), (Kind::Float, xs.device())).uniform_(0.0, 1.0);
+    let keep = uniform.ge(p);
     xs * keep / (1.0 - p)
 }
 
@@ -315,12 +327,32 @@ mod tests {
         }
     }
 
+    /// fp32 always; bf16 where the CPU runs it natively.
+    fn precisions() -> Vec<Precision> {
+        let bf16 = Precision::Bf16.check(Device::Cpu).is_ok();
+        [Precision::Fp32, Precision::Bf16][..1 + bf16 as usize].to_vec()
+    }
+
+    /// Padding tolerance: fp32 rounding, or bf16's 8-bit mantissa through a
+    /// BiLSTM whose batch shape changes the kernel's blocking.
+    fn padding_tolerance(precision: Precision) -> f64 {
+        match precision {
+            Precision::Fp32 => 1e-5,
+            Precision::Bf16 => 2e-2,
+        }
+    }
+
     #[test]
     fn padding_never_changes_scores_or_decoding() {
-        for variant in Variant::ALL {
+        for (variant, precision) in Variant::ALL
+            .into_iter()
+            .flat_map(|v| precisions().into_iter().map(move |p| (v, p)))
+        {
             tch::manual_seed(7);
             let vs = nn::VarStore::new(Device::Cpu);
-            let model = Model::new(&vs.root(), &small(variant), dims(), None);
+            let model =
+                Model::new(&vs.root(), &small(variant), dims(), None).in_precision(precision);
+            let tol = padding_tolerance(precision);
             let short: (&[i64], &[i64]) = (&[3, 4, 5], &[1, 2, 0]);
             let long: (&[i64], &[i64]) = (&[6, 7, 8, 9, 10, 11, 2], &[0, 0, 1, 2, 2, 0, 0]);
             let alone = Batch::new(&[short], Device::Cpu);
@@ -330,8 +362,8 @@ mod tests {
             assert!(
                 e2.narrow(0, 1, 1)
                     .narrow(1, 0, 3)
-                    .allclose(&e1, 1e-5, 1e-5, false),
-                "{variant:?}"
+                    .allclose(&e1, tol, tol, false),
+                "{variant:?} {precision}"
             );
             assert_eq!(
                 model.decode(Task::Ner, &alone)[0],
@@ -345,7 +377,70 @@ mod tests {
                 .head(Task::Ner)
                 .crf
                 .score(&e2, &together.tags, &together.mask);
-            assert!(l2.get(1).allclose(&l1.get(0), 1e-5, 1e-5, false));
+            assert!(l2.get(1).allclose(&l1.get(0), tol, tol, false));
+        }
+    }
+
+    /// Loss and gradient of every weight for a fixed NER batch, dropout off.
+    fn loss_and_gradients(model: &Model, vs: &nn::VarStore, batch: &Batch) -> (f64, Tensor) {
+        let losses = model.losses(Task::Ner, batch);
+        let total = model.total_loss(&losses);
+        let mut names: Vec<String> = vs.variables().into_keys().collect();
+        names.sort();
+        let variables = vs.variables();
+        let params: Vec<&Tensor> = names.iter().map(|n| &variables[n]).collect();
+        let grads = Tensor::run_backward(&[&total], &params, false, false);
+        let flat: Vec<Tensor> = grads
+            .iter()
+            .filter(|g| g.defined())
+            .map(|g| g.view([-1]))
+            .collect();
+        (total.double_value(&[]), Tensor::cat(&flat, 0))
+    }
+
+    #[test]
+    fn bf16_agrees_with_fp32_in_emissions_losses_and_gradients() {
+        if !precisions().contains(&Precision::Bf16) {
+            return;
+        }
+        let sentences: [(&[i64], &[i64]); 3] = [
+            (&[6, 7, 8, 9, 10, 11, 2, 3], &[0, 0, 1, 2, 2, 0, 0, 3]),
+            (&[3, 4, 5, 9, 1], &[1, 2, 0, 4, 4]),
+            (&[2, 2], &[3, 0]),
+        ];
+        let batch = Batch::new(&sentences, Device::Cpu);
+        for variant in Variant::ALL {
+            tch::manual_seed(9);
+            let vs = nn::VarStore::new(Device::Cpu);
+            let mut cfg = small(variant);
+            cfg.dropout = 0.0;
+            let model = Model::new(&vs.root(), &cfg, dims(), None);
+            let (e32, _) = model.emissions(Task::Ner, &batch, false);
+            let (l32, g32) = loss_and_gradients(&model, &vs, &batch);
+            let model = model.in_precision(Precision::Bf16);
+            let (e16, _) = model.emissions(Task::Ner, &batch, false);
+            let (l16, g16) = loss_and_gradients(&model, &vs, &batch);
+            assert_eq!((e16.kind(), g16.kind()), (Kind::Float, Kind::Float));
+            // Emissions: bf16's 2⁻⁸ relative rounding through two layers.
+            let gap = (&e16 - &e32).abs().max().double_value(&[]);
+            let scale = e32.abs().max().double_value(&[]);
+            assert!(
+                gap < 0.03 * scale.max(1.0),
+                "{variant:?} emissions {gap} of {scale}"
+            );
+            assert!(
+                (l16 - l32).abs() < 0.01 * l32.abs(),
+                "{variant:?} loss {l16} vs {l32}"
+            );
+            // Gradients: the same direction and length to a few per cent.
+            let cosine = (&g16 * &g32).sum(Kind::Double).double_value(&[])
+                / (g16.norm().double_value(&[]) * g32.norm().double_value(&[]));
+            let ratio = g16.norm().double_value(&[]) / g32.norm().double_value(&[]);
+            assert!(cosine > 0.999, "{variant:?} gradient cosine {cosine}");
+            assert!(
+                (ratio - 1.0).abs() < 0.02,
+                "{variant:?} gradient norm ratio {ratio}"
+            );
         }
     }
 }

@@ -1,12 +1,14 @@
 //! End-to-end training on tiny synthetic data: every variant learns, runs are
-//! reproducible, and a resumed run ends with the uninterrupted run's numbers.
+//! reproducible, and a resumed run ends with the uninterrupted run's numbers,
+//! in fp32 and (where the CPU has native bf16) in bf16 mixed precision.
 
 use atner::config::{ModelConfig, TrainConfig, Variant};
 use atner::encode::{Encoded, TagSet};
+use atner::precision::Precision;
 use atner::train::{TaskData, Trainer};
 use std::sync::{Mutex, MutexGuard};
 
-use tch::Device;
+use tch::{Device, Kind, Tensor};
 
 /// libtorch's random generator is global to the process: tests that train
 /// take turns, or each would draw from the others' streams.
@@ -93,6 +95,21 @@ fn schedule(epochs: usize, seed: u64) -> TrainConfig {
     }
 }
 
+/// The precisions this machine runs at full speed (bf16 needs avx512_bf16 or AMX).
+fn precisions() -> Vec<Precision> {
+    let mut all = vec![Precision::Fp32];
+    match Precision::Bf16.check(Device::Cpu) {
+        Ok(()) => all.push(Precision::Bf16),
+        Err(why) => eprintln!("bf16 cases SKIPPED: {why}"),
+    }
+    all
+}
+
+fn in_precision(mut cfg: TrainConfig, precision: Precision) -> TrainConfig {
+    cfg.precision = precision;
+    cfg
+}
+
 /// The records with wall-clock fields zeroed, for exact comparison.
 fn numbers(trainer: &Trainer) -> Vec<atner::train::EpochRecord> {
     trainer
@@ -113,14 +130,18 @@ fn every_variant_overfits_a_handful_of_sentences() {
     let _serial = serial();
     tch::set_num_threads(1);
     let data = tiny_data();
-    for variant in Variant::ALL {
-        let mut trainer = Trainer::new(&small(variant), &schedule(40, 3), &data, None, Device::Cpu);
+    for (variant, precision) in Variant::ALL
+        .into_iter()
+        .flat_map(|v| precisions().into_iter().map(move |p| (v, p)))
+    {
+        let cfg = in_precision(schedule(40, 3), precision);
+        let mut trainer = Trainer::new(&small(variant), &cfg, &data, None, Device::Cpu);
         trainer.fit(|_| {});
         let best = trainer.state().best().expect("trained at least one epoch");
         assert_eq!(
             best.dev.overall.f1(),
             100.0,
-            "{variant:?} reached {:?}",
+            "{variant:?} in {precision} reached {:?}",
             best.dev.overall
         );
         if matches!(variant, Variant::Adversarial | Variant::Full) {
@@ -136,10 +157,10 @@ fn same_seed_same_numbers_other_seed_other_weights() {
     let _serial = serial();
     tch::set_num_threads(1);
     let data = tiny_data();
-    let run = |seed| {
+    let run = |seed, precision| {
         let mut trainer = Trainer::new(
             &small(Variant::Full),
-            &schedule(3, seed),
+            &in_precision(schedule(3, seed), precision),
             &data,
             None,
             Device::Cpu,
@@ -147,7 +168,9 @@ fn same_seed_same_numbers_other_seed_other_weights() {
         trainer.fit(|_| {});
         numbers(&trainer)
     };
-    assert_eq!(run(5), run(5));
+    for precision in precisions() {
+        assert_eq!(run(5, precision), run(5, precision), "{precision}");
+    }
     let first_weights = |seed| {
         let trainer = Trainer::new(
             &small(Variant::Full),
@@ -181,4 +204,41 @@ fn resumed_run_ends_with_uninterrupted_numbers() {
     resumed.fit(|_| {});
     assert_eq!(numbers(&resumed), numbers(&straight));
     assert_eq!(resumed.best_predictions(), straight.best_predictions());
+}
+
+#[test]
+fn checkpoints_are_fp32_and_resume_into_either_precision() {
+    let _serial = serial();
+    tch::set_num_threads(1);
+    if !precisions().contains(&Precision::Bf16) {
+        return;
+    }
+    let data = tiny_data();
+    let cfg = small(Variant::Full);
+    let bf16 = in_precision(schedule(4, 8), Precision::Bf16);
+    let mut straight = Trainer::new(&cfg, &bf16, &data, None, Device::Cpu);
+    straight.fit(|_| {});
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("checkpoint.pt");
+    let mut first = Trainer::new(&cfg, &bf16, &data, None, Device::Cpu);
+    first.epoch();
+    first.epoch();
+    first.save_checkpoint(&path).expect("checkpoint saved");
+    for (_, t) in Tensor::load_multi(&path).expect("checkpoint reads") {
+        assert!(matches!(t.kind(), Kind::Float | Kind::Int64 | Kind::Uint8));
+    }
+    // bf16 → bf16 continues exactly; bf16 → fp32 continues from the same epoch.
+    let mut resumed = Trainer::new(&cfg, &bf16, &data, None, Device::Cpu);
+    resumed.load_checkpoint(&path).expect("checkpoint loaded");
+    resumed.fit(|_| {});
+    assert_eq!(numbers(&resumed), numbers(&straight));
+    let fp32 = in_precision(schedule(4, 8), Precision::Fp32);
+    let mut switched = Trainer::new(&cfg, &fp32, &data, None, Device::Cpu);
+    switched
+        .load_checkpoint(&path)
+        .expect("a bf16 checkpoint loads into fp32");
+    switched.fit(|_| {});
+    assert_eq!(switched.state().records.len(), 4);
+    assert_eq!(numbers(&switched)[..2], numbers(&straight)[..2]);
 }

@@ -1,7 +1,10 @@
 //! `runner bench`: training and evaluation throughput of every variant on the
-//! real WeiboNER and CTB6 data, and peak memory, as a Markdown table for
-//! BENCHMARKS.md. Each measurement runs in its own process (`runner bench-one`)
-//! so that its peak memory is its own.
+//! real WeiboNER (or SighanNER) and CTB6 data, in fp32 and bf16, and peak
+//! memory, as a Markdown table for BENCHMARKS.md. Each measurement runs in its
+//! own process (`runner bench-one`) so that its peak memory is its own.
+//!
+//! SighanNER rows use that experiment's sizes (d_h 140, batch 64 unless asked
+//! otherwise): the epoch time of `experiments/sighan.toml`.
 //!
 //! One measurement = one full training epoch (every NER batch, each followed by
 //! a CWS batch for transfer variants) plus the scoring of dev and test, from
@@ -12,6 +15,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context};
 use atner::config::Variant;
+use atner::precision::Precision;
 use serde::{Deserialize, Serialize};
 
 use crate::execute::{parse_device, prepare};
@@ -20,7 +24,9 @@ use crate::plan::{DataConfig, RunConfig};
 /// One variant at one batch size.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Measurement {
+    pub ner: String,
     pub variant: String,
+    pub precision: Precision,
     pub batch_size: usize,
     pub threads: usize,
     pub train_chars_per_second: f64,
@@ -29,59 +35,119 @@ pub struct Measurement {
     pub peak_rss_mib: f64,
 }
 
-/// Measures each variant at each batch size, each in a child process.
-pub fn run(
-    variants: &[Variant],
-    batch_sizes: &[usize],
-    threads: usize,
-    device: &str,
-) -> anyhow::Result<Vec<Measurement>> {
+/// One measurement to take: which data, variant, batch size and arithmetic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    /// `weibo` or `sighan`.
+    pub ner: String,
+    pub variant: Variant,
+    pub batch_size: usize,
+    pub precision: Precision,
+}
+
+/// Measures each case in a child process; fp32 and bf16 of one setting run
+/// back to back, so that they are compared on the same machine state.
+pub fn run(cases: &[Case], threads: usize, device: &str) -> anyhow::Result<Vec<Measurement>> {
     let exe = std::env::current_exe().context("locating the runner binary")?;
     let mut all = Vec::new();
-    for &batch_size in batch_sizes {
-        for &variant in variants {
-            let output = Command::new(&exe)
-                .args([
-                    "bench-one",
-                    variant.name(),
-                    &batch_size.to_string(),
-                    &threads.to_string(),
-                    device,
-                ])
-                .output()
-                .context("starting runner bench-one")?;
-            if !output.status.success() {
-                bail!(
-                    "bench-one {variant} {batch_size}: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                );
-            }
-            let m: Measurement =
-                serde_json::from_slice(&output.stdout).context("reading bench-one's result")?;
-            eprintln!("{}", row(&m));
-            all.push(m);
+    for case in cases {
+        let output = Command::new(&exe)
+            .args(["bench-one", &serde_json::to_string(case)?])
+            .args(["--threads", &threads.to_string(), "--device", device])
+            .output()
+            .context("starting runner bench-one")?;
+        if !output.status.success() {
+            bail!(
+                "bench-one {} {} {} {}: {}",
+                case.ner,
+                case.variant,
+                case.batch_size,
+                case.precision,
+                String::from_utf8_lossy(&output.stderr)
+            );
         }
+        let m: Measurement =
+            serde_json::from_slice(&output.stdout).context("reading bench-one's result")?;
+        eprintln!("{}", row(&m));
+        all.push(m);
     }
     Ok(all)
 }
 
-/// Trains one epoch of `variant` on WeiboNER (+CTB6) and prints a [`Measurement`] as JSON.
-pub fn one(
-    variant: Variant,
-    batch_size: usize,
-    threads: usize,
-    device: &str,
-) -> anyhow::Result<()> {
-    tch::set_num_threads(threads as i32);
+/// Every combination, precisions innermost so that they run back to back.
+pub fn cases(
+    data: &[String],
+    variants: &[Variant],
+    batch_sizes: &[usize],
+    precisions: &[Precision],
+) -> anyhow::Result<Vec<Case>> {
+    if let Some(bad) = data
+        .iter()
+        .find(|d| !["weibo", "sighan"].contains(&d.as_str()))
+    {
+        bail!("--data {bad:?}: expected weibo or sighan");
+    }
+    if batch_sizes.contains(&0) {
+        bail!("--batch-sizes: a batch holds at least one sentence");
+    }
+    let mut cases = Vec::new();
+    for ner in data {
+        for &batch_size in batch_sizes {
+            for &variant in variants {
+                for &precision in precisions {
+                    cases.push(Case {
+                        ner: ner.clone(),
+                        variant,
+                        batch_size,
+                        precision,
+                    });
+                }
+            }
+        }
+    }
+    Ok(cases)
+}
+
+/// fp32, and bf16 where `device` runs it natively (said once when not).
+pub fn native_precisions(device: tch::Device) -> Vec<Precision> {
+    match Precision::Bf16.check(device) {
+        Ok(()) => vec![Precision::Fp32, Precision::Bf16],
+        Err(why) => {
+            eprintln!("measuring fp32 only: {why}");
+            vec![Precision::Fp32]
+        }
+    }
+}
+
+/// The configuration of a case: the paper's sizes, SighanNER's d_h 140.
+fn case_config(case: &Case) -> RunConfig {
     let mut cfg = RunConfig {
-        variant: variant.name().into(),
-        data: DataConfig::default(),
-        model: variant.model_config(),
+        variant: case.variant.name().into(),
+        data: DataConfig {
+            ner: case.ner.clone(),
+            ..DataConfig::default()
+        },
+        model: case.variant.model_config(),
         train: Default::default(),
     };
-    cfg.train.batch_size = batch_size;
-    let prepared = prepare(&cfg.data, cfg.model.transfer.is_some(), cfg.train.seed)?;
+    if case.ner == "sighan" {
+        cfg.model.hidden = 140;
+    }
+    cfg.train.batch_size = case.batch_size;
+    cfg.train.precision = case.precision;
+    cfg
+}
+
+/// Trains one epoch of a case (+CTB6 for transfer variants) and prints a
+/// [`Measurement`] as JSON.
+pub fn one(case: &Case, threads: usize, device: &str) -> anyhow::Result<()> {
+    tch::set_num_threads(threads as i32);
+    let cfg = case_config(case);
     let device = parse_device(device)?;
+    if let Err(why) = case.precision.check(device) {
+        bail!("--precisions {}: {why}", case.precision);
+    }
+    let prepared = prepare(&cfg.data, cfg.model.transfer.is_some(), cfg.train.seed)?;
     let mut trainer = atner::train::Trainer::new(
         &cfg.model,
         &cfg.train,
@@ -95,8 +161,10 @@ pub fn one(
         .flat_map(|split| split.iter().map(|s| s.chars.len()))
         .sum();
     let m = Measurement {
-        variant: variant.name().into(),
-        batch_size,
+        ner: case.ner.clone(),
+        variant: case.variant.name().into(),
+        precision: case.precision,
+        batch_size: case.batch_size,
         threads,
         train_chars_per_second: record.chars_per_second(),
         eval_chars_per_second: eval_chars as f64 / record.eval_seconds,
@@ -119,13 +187,15 @@ fn peak_rss_mib() -> anyhow::Result<f64> {
     Ok(kib / 1024.0)
 }
 
-pub const HEADER: &str = "| variant | batch | threads | train chars/s | eval chars/s | epoch (train + eval) s | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|";
+pub const HEADER: &str = "| data | variant | precision | batch | threads | train chars/s | eval chars/s | epoch (train + eval) s | peak RSS MiB |\n|---|---|---|---:|---:|---:|---:|---:|---:|";
 
 /// One Markdown row.
 pub fn row(m: &Measurement) -> String {
     format!(
-        "| {} | {} | {} | {:.0} | {:.0} | {:.1} | {:.0} |",
+        "| {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.1} | {:.0} |",
+        m.ner,
         m.variant,
+        m.precision,
         m.batch_size,
         m.threads,
         m.train_chars_per_second,

@@ -31,9 +31,11 @@ pub enum Command {
     /// One measurement of `runner bench`, in its own process.
     #[command(hide = true)]
     BenchOne {
-        variant: atner::config::Variant,
-        batch_size: usize,
+        /// A `bench::Case` as JSON.
+        case: String,
+        #[arg(long)]
         threads: usize,
+        #[arg(long)]
         device: String,
     },
     /// Tag raw text (one sentence a line) with a finished run's best weights.
@@ -75,6 +77,10 @@ pub struct SweepArgs {
     /// cpu, cuda or auto.
     #[arg(long, default_value = "cpu")]
     pub device: String,
+    /// Arithmetic of every run: fp32, or bf16 mixed precision (the same as
+    /// `--set train.precision=…`; default: the experiment's).
+    #[arg(long, value_enum)]
+    pub precision: Option<PrecisionArg>,
     /// Print the plan (runs, ids, done or not, estimated time) and train nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -115,6 +121,12 @@ pub struct BenchArgs {
     /// Variants to measure (default: all five).
     #[arg(long, value_delimiter = ',')]
     pub variants: Vec<atner::config::Variant>,
+    /// NER data: weibo, sighan (SighanNER rows use d_h 140, as its experiment).
+    #[arg(long, value_delimiter = ',', default_value = "weibo")]
+    pub data: Vec<String>,
+    /// Arithmetic to measure (default: fp32, and bf16 where the CPU runs it natively).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub precisions: Vec<PrecisionArg>,
     /// libtorch threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -138,11 +150,12 @@ pub struct RunOneArgs {
 
 impl SweepArgs {
     pub fn request(&self) -> anyhow::Result<crate::sweep_command::SweepRequest> {
-        let set = self
+        let mut set: Vec<_> = self
             .set
             .iter()
             .map(|a| crate::overrides::parse_assignment(a))
             .collect::<anyhow::Result<_>>()?;
+        set.extend(self.precision.map(PrecisionArg::assignment));
         Ok(crate::sweep_command::SweepRequest {
             experiment: self.experiment.clone(),
             results: self.results.clone(),
@@ -220,6 +233,34 @@ pub struct TrainArgs {
     /// libtorch threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Arithmetic: fp32, or bf16 mixed precision (fp32 weights, optimiser and CRF).
+    #[arg(long, value_enum, default_value = "fp32")]
+    pub precision: PrecisionArg,
+}
+
+/// `--precision`: the values of `train.precision`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PrecisionArg {
+    Fp32,
+    Bf16,
+}
+
+impl PrecisionArg {
+    pub fn precision(self) -> atner::precision::Precision {
+        match self {
+            PrecisionArg::Fp32 => atner::precision::Precision::Fp32,
+            PrecisionArg::Bf16 => atner::precision::Precision::Bf16,
+        }
+    }
+
+    /// The `--set` assignment this flag stands for.
+    fn assignment(self) -> (String, serde_json::Value) {
+        let name = self.precision().name();
+        (
+            "train.precision".into(),
+            serde_json::Value::String(name.into()),
+        )
+    }
 }
 
 impl TrainArgs {
@@ -231,6 +272,7 @@ impl TrainArgs {
         }
         let mut train = atner::config::TrainConfig {
             seed: self.seed,
+            precision: self.precision.precision(),
             ..Default::default()
         };
         if self.ner == "sighan" {
@@ -265,30 +307,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(args) => crate::score::run(args),
         Command::Train(args) => crate::train_command::run(&args),
         Command::Sweep(args) => crate::sweep_command::run(&args.request()?),
-        Command::Bench(args) => {
-            let cores = std::thread::available_parallelism().map_or(1, usize::from);
-            let variants: &[atner::config::Variant] = match args.variants.as_slice() {
-                [] => &atner::config::Variant::ALL,
-                chosen => chosen,
-            };
-            let all = crate::bench::run(
-                variants,
-                &args.batch_sizes,
-                args.threads.unwrap_or(cores),
-                &args.device,
-            )?;
-            println!("{}", crate::bench::HEADER);
-            for m in &all {
-                println!("{}", crate::bench::row(m));
-            }
-            Ok(())
-        }
+        Command::Bench(args) => run_bench(&args),
         Command::BenchOne {
-            variant,
-            batch_size,
+            case,
             threads,
             device,
-        } => crate::bench::one(variant, batch_size, threads, &device),
+        } => crate::bench::one(&serde_json::from_str(&case)?, threads, &device),
         Command::Report(args) => crate::report::run(&args),
         Command::Status { results } => crate::status::run(&results),
         Command::Predict(args) => crate::predict::run(&args),
@@ -302,4 +326,23 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             },
         ),
     }
+}
+
+fn run_bench(args: &BenchArgs) -> anyhow::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let variants: &[atner::config::Variant] = match args.variants.as_slice() {
+        [] => &atner::config::Variant::ALL,
+        chosen => chosen,
+    };
+    let precisions: Vec<_> = match args.precisions.as_slice() {
+        [] => crate::bench::native_precisions(crate::execute::parse_device(&args.device)?),
+        chosen => chosen.iter().map(|p| p.precision()).collect(),
+    };
+    let cases = crate::bench::cases(&args.data, variants, &args.batch_sizes, &precisions)?;
+    let all = crate::bench::run(&cases, args.threads.unwrap_or(cores), &args.device)?;
+    println!("{}", crate::bench::HEADER);
+    for m in &all {
+        println!("{}", crate::bench::row(m));
+    }
+    Ok(())
 }

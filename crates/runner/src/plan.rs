@@ -87,7 +87,7 @@ impl Default for RunConfig {
 impl RunConfig {
     /// The run id: 16 hex digits of SHA-256 over config, data checksums and code revision.
     pub fn id(&self, data_checksums: &[String]) -> String {
-        let config = serde_json::to_string(self).expect("a run configuration serialises");
+        let config = self.hashed_json();
         let mut hasher = Sha256::new();
         for part in [config.as_str(), CODE_REVISION]
             .into_iter()
@@ -99,6 +99,31 @@ impl RunConfig {
         let digest = hasher.finalize();
         digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
     }
+
+    /// The configuration as hashed: its JSON without the settings added after
+    /// results existed when they hold the value that reproduces the behaviour
+    /// before them (`train.precision = "fp32"`, the last field of `train`), so
+    /// that adding a setting never orphans the results a store already has.
+    fn hashed_json(&self) -> String {
+        let json = serde_json::to_string(self).expect("a run configuration serialises");
+        json.replacen(r#","precision":"fp32"}"#, "}", 1)
+    }
+}
+
+/// Refuses a plan that asks for arithmetic `device` cannot run at full speed
+/// (bf16 on a CPU without native bf16), before anything is trained or written.
+pub fn check_precision(runs: &[PlannedRun], device: tch::Device) -> anyhow::Result<()> {
+    for run in runs {
+        let precision = run.config.train.precision;
+        if let Err(why) = precision.check(device) {
+            bail!(
+                "train.precision = \"{precision}\" (variant {:?}): {why}. \
+                 Use --precision fp32 (its runs have other ids)",
+                run.config.variant
+            );
+        }
+    }
+    Ok(())
 }
 
 /// One cell of the plan.
@@ -281,6 +306,64 @@ mod tests {
         other.train.seed = 2;
         assert_ne!(other.id(&sums), base);
         assert_ne!(config().id(&["abd".to_string()]), base);
+        other = config();
+        other.train.precision = atner::precision::Precision::Bf16;
+        assert_ne!(other.id(&sums), base);
+    }
+
+    /// `RunConfig` as code revision r7 serialised it, before `train.precision`.
+    #[derive(Serialize)]
+    struct R7Config<'a> {
+        variant: &'a str,
+        data: &'a DataConfig,
+        model: &'a ModelConfig,
+        train: R7Train,
+    }
+
+    #[derive(Serialize)]
+    struct R7Train {
+        lr: f64,
+        batch_size: usize,
+        clip: f64,
+        epochs: usize,
+        patience: usize,
+        seed: u64,
+    }
+
+    #[test]
+    fn fp32_runs_keep_the_ids_they_had_before_precision_existed() {
+        let sums = vec!["abc".to_string()];
+        let mut config = config();
+        config.train.seed = 4;
+        config.data.cws = None;
+        let t = &config.train;
+        let r7 = R7Config {
+            variant: &config.variant,
+            data: &config.data,
+            model: &config.model,
+            train: R7Train {
+                lr: t.lr,
+                batch_size: t.batch_size,
+                clip: t.clip,
+                epochs: t.epochs,
+                patience: t.patience,
+                seed: t.seed,
+            },
+        };
+        let text = serde_json::to_string(&r7).expect("serialises");
+        let mut hasher = Sha256::new();
+        for part in [text.as_str(), CODE_REVISION, "abc"] {
+            hasher.update(part.as_bytes());
+            hasher.update([0u8]);
+        }
+        let r7_id: String = hasher.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(config.id(&sums), r7_id);
+        // And an r7 config.json, which has no precision, reads as fp32.
+        let read: RunConfig = serde_json::from_str(&text).expect("an r7 config reads");
+        assert_eq!(read, config);
     }
 
     fn spec(text: &str) -> ExperimentSpec {

@@ -213,7 +213,13 @@ impl Tagger {
             ner_tags: tags.len() as i64,
             cws_tags: TagSet::cws().len() as i64,
         };
-        let model = Model::new(&vs.root(), &planned.config.model, dims, None);
+        // The run's precision where this device runs it natively, else fp32
+        // (the weights are fp32 either way; only rounding differs).
+        let precision = Some(planned.config.train.precision)
+            .filter(|p| p.check(device).is_ok())
+            .unwrap_or_default();
+        let model =
+            Model::new(&vs.root(), &planned.config.model, dims, None).in_precision(precision);
         copy_weights(&vs, &saved)
             .with_context(|| format!("{}: not the weights of this run", weights.display()))?;
         Ok(Self {

@@ -9,7 +9,7 @@ use crate::dataset::{dataset_files, Locations, Manifest};
 use crate::execute::slurm::{SbatchSettings, SlurmOptions};
 use crate::execute::slurm_sweep::sweep_slurm;
 use crate::execute::sweep::{sweep, SweepOptions};
-use crate::plan::{expand, DataConfig, PlanOptions, PlannedRun};
+use crate::plan::{check_precision, expand, DataConfig, PlanOptions, PlannedRun};
 use crate::spec::ExperimentSpec;
 use crate::store::{read_json, RunResult, Store};
 
@@ -40,6 +40,11 @@ pub fn plan(request: &SweepRequest) -> anyhow::Result<(ExperimentSpec, Vec<Plann
     let spec = ExperimentSpec::load(&request.experiment)?;
     let runs = expand(&spec, &request.options, data_checksums)
         .with_context(|| format!("planning {}", request.experiment.display()))?;
+    // Here, runs train on this machine; Slurm tasks check on their own node.
+    if request.slurm.is_none() {
+        check_precision(&runs, crate::execute::parse_device(&request.device)?)
+            .with_context(|| format!("planning {}", request.experiment.display()))?;
+    }
     let results = match &request.results {
         Some(dir) => dir.clone(),
         None => crate::dataset::locations::workspace_root(&std::env::current_dir()?)?

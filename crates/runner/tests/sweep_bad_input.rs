@@ -285,3 +285,74 @@ fn missing_data_file_is_refused_naming_the_key() {
         ],
     );
 }
+
+#[test]
+fn unknown_precision_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = workspace().join("experiments/smoke.toml");
+    let results = dir.path().join("results");
+    let stderr = refused(&file, &results, &["--set", "train.precision=fp16"]);
+    assert_names(&stderr, &["--set train.precision", "wrong type"]);
+}
+
+/// The run ids of `runner sweep smoke.toml --dry-run` with `args`.
+fn planned_ids(args: &[&str]) -> Vec<String> {
+    let output = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .current_dir(workspace())
+        .args(["sweep", "experiments/smoke.toml", "--dry-run"])
+        .args(["--results", "/nonexistent/atner-dry-run"])
+        .args(args)
+        .output()
+        .expect("the runner binary starts");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|id| id.len() == 16)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn precision_flag_is_a_setting_with_its_own_run_ids() {
+    if !have_data("precision_flag_is_a_setting_with_its_own_run_ids") {
+        return;
+    }
+    let default = planned_ids(&[]);
+    assert!(!default.is_empty());
+    assert_eq!(planned_ids(&["--precision", "fp32"]), default);
+    assert_eq!(
+        planned_ids(&["--set", "train.precision=fp32"]),
+        default,
+        "fp32 is what the ids always meant"
+    );
+    if atner::precision::Precision::Bf16
+        .check(tch::Device::Cpu)
+        .is_err()
+    {
+        let output = Command::new(env!("CARGO_BIN_EXE_runner"))
+            .current_dir(workspace())
+            .args(["sweep", "experiments/smoke.toml", "--dry-run"])
+            .args(["--precision", "bf16"])
+            .output()
+            .expect("the runner binary starts");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !output.status.success() && stderr.contains("avx512_bf16"),
+            "{stderr}"
+        );
+        return;
+    }
+    let bf16 = planned_ids(&["--precision", "bf16"]);
+    assert_eq!(bf16.len(), default.len());
+    assert!(
+        bf16.iter().all(|id| !default.contains(id)),
+        "{bf16:?} {default:?}"
+    );
+}

@@ -121,7 +121,7 @@ impl<'a> Trainer<'a> {
             ner_tags: data.ner_tags.len() as i64,
             cws_tags: data.cws_tags.len() as i64,
         };
-        let model = Model::new(&vs.root(), model_cfg, dims, embedding);
+        let model = Model::new(&vs.root(), model_cfg, dims, embedding).in_precision(cfg.precision);
         let adam = Adam::new(vs.variables().into_iter().collect(), cfg.lr, cfg.clip);
         Self {
             best_weights: Vec::new(),

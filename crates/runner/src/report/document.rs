@@ -592,12 +592,13 @@ fn provenance(doc: &Document) -> String {
     let joined = |f: &dyn Fn(&RunConfig) -> String| list(distinct(configs.iter().map(|c| f(c))));
     let _ = writeln!(
         md,
-        "- Schedule: at most {} epochs, early stopping after {} epochs without a better dev F1; batch size {}; Adam lr {}; gradient-norm clip {}",
+        "- Schedule: at most {} epochs, early stopping after {} epochs without a better dev F1; batch size {}; Adam lr {}; gradient-norm clip {}; arithmetic {}",
         joined(&|c| c.train.epochs.to_string()),
         joined(&|c| c.train.patience.to_string()),
         joined(&|c| c.train.batch_size.to_string()),
         joined(&|c| c.train.lr.to_string()),
         joined(&|c| c.train.clip.to_string()),
+        joined(&|c| c.train.precision.name().to_string()),
     );
     let _ = writeln!(
         md,

@@ -216,6 +216,7 @@ fn run_row(r: &RunResult) -> Row {
         ("clip".into(), Value::Float(c.train.clip)),
         ("max_epochs".into(), Value::Int(c.train.epochs as i64)),
         ("patience".into(), Value::Int(c.train.patience as i64)),
+        ("precision".into(), s(c.train.precision.name())),
     ]);
     for (key, value) in &r.cell {
         row.push((format!("cell_{key}"), s(value)));
