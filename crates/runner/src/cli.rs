@@ -293,10 +293,13 @@ impl TrainArgs {
             model,
             train,
         };
+        let mut set = Vec::new();
         for assignment in &self.set {
             let (key, value) = crate::overrides::parse_assignment(assignment)?;
-            cfg = crate::overrides::apply(&cfg, &key, value)?;
+            cfg = crate::overrides::apply(&cfg, &key, value.clone())?;
+            set.push((key, value));
         }
+        crate::validate::check(&cfg, &set, None)?;
         Ok(cfg)
     }
 }

@@ -6,7 +6,8 @@
 //! Beside the pipeline: [`dataset`] (the manifest of third-party corpora,
 //! `runner data fetch|stats`), [`score`] (`runner eval`, conlleval-exact
 //! scoring), [`status`] (where each run stands) and [`predict`] (tagging new
-//! text with a finished run).
+//! text with a finished run); [`validate`] checks every value of a run before
+//! the plan is used.
 
 pub mod bench;
 pub mod cli;
@@ -23,6 +24,7 @@ pub mod status;
 pub mod store;
 pub mod sweep_command;
 pub mod train_command;
+pub mod validate;
 
 use std::process::ExitCode;
 

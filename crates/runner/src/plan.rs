@@ -162,6 +162,23 @@ pub fn expand(
     if let Some((key, _)) = grid.iter().find(|(_, values)| values.is_empty()) {
         bail!("grid.{key} is empty: a grid needs at least one value");
     }
+    for (key, values) in &grid {
+        if let Some((i, v)) = values
+            .iter()
+            .enumerate()
+            .find(|(i, v)| values[..*i].contains(v))
+        {
+            let source = match (key.as_str(), &options.seeds) {
+                ("seed", Some(_)) => "--seeds".to_string(),
+                _ => format!("grid.{key}"),
+            };
+            bail!(
+                "{source}: {v} is listed twice (at positions {} and {})",
+                values.iter().position(|x| x == v).map_or(0, |p| p + 1),
+                i + 1
+            );
+        }
+    }
     let variants = selected_variants(spec, &options.only)?;
     let mut runs = Vec::new();
     for variant in variants {

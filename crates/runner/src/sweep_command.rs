@@ -40,6 +40,10 @@ pub fn plan(request: &SweepRequest) -> anyhow::Result<(ExperimentSpec, Vec<Plann
     let spec = ExperimentSpec::load(&request.experiment)?;
     let runs = expand(&spec, &request.options, data_checksums)
         .with_context(|| format!("planning {}", request.experiment.display()))?;
+    for run in &runs {
+        crate::validate::check(&run.config, &request.options.set, Some(&request.experiment))
+            .with_context(|| format!("variant {:?}", run.config.variant))?;
+    }
     // Here, runs train on this machine; Slurm tasks check on their own node.
     if request.slurm.is_none() {
         check_precision(&runs, crate::execute::parse_device(&request.device)?)

@@ -356,3 +356,61 @@ fn precision_flag_is_a_setting_with_its_own_run_ids() {
         "{bf16:?} {default:?}"
     );
 }
+
+#[test]
+fn out_of_range_values_are_refused_with_file_line_and_key() {
+    // Planning reads the data's checksums, so the plan needs the data.
+    if !have_data("out_of_range_values_are_refused_with_file_line_and_key") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let results = dir.path().join("results");
+    let cases = [
+        ("batch_size = 10", "batch_size = 0", "train.batch_size = 0"),
+        ("hidden = 16", "hidden = 0", "model.hidden = 0"),
+        ("heads = 2", "heads = 3", "the heads must divide"),
+        ("epochs = 2", "epochs = 0", "train.epochs = 0"),
+    ];
+    for (i, (from, to, wanted)) in cases.into_iter().enumerate() {
+        let (file, line) = broken_smoke(dir.path(), &format!("bad{i}.toml"), from, to);
+        for args in [&[][..], &["--dry-run"][..]] {
+            let stderr = refused(&file, &results, args);
+            let place = format!("{}:{line}:", file.display());
+            assert_names(&stderr, &[&place, wanted]);
+        }
+    }
+}
+
+#[test]
+fn out_of_range_set_values_and_repeated_seeds_are_refused() {
+    if !have_data("out_of_range_set_values_and_repeated_seeds_are_refused") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = workspace().join("experiments/smoke.toml");
+    let results = dir.path().join("results");
+    for (set, wanted) in [
+        ("model.dropout=1.5", "a dropout rate is in [0, 1)"),
+        ("train.lr=-1", "train.lr = -1"),
+        ("lambda=-0.5", "λ must be"),
+        ("train.clip=0", "train.clip = 0"),
+    ] {
+        let stderr = refused(&file, &results, &["--set", set, "--dry-run"]);
+        assert_names(&stderr, &[&format!("--set {set}"), wanted]);
+    }
+    let stderr = refused(&file, &results, &["--seeds", "1,2,1"]);
+    assert_names(&stderr, &["--seeds", "listed twice"]);
+}
+
+#[test]
+fn runner_train_refuses_out_of_range_values() {
+    let output = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .current_dir(workspace())
+        .args(["train", "--set", "train.batch_size=0"])
+        .output()
+        .expect("the runner binary starts");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_names(&stderr, &["--set train.batch_size=0", "at least one"]);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
