@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod common;
-use common::{have_data, workspace};
+use common::{have_data, runner_with_stdin, workspace};
 
 fn smoke_text() -> String {
     std::fs::read_to_string(workspace().join("experiments/smoke.toml")).expect("smoke.toml")
@@ -297,20 +297,11 @@ fn unknown_precision_is_refused() {
 
 /// The run ids of `runner sweep smoke.toml --dry-run` with `args`.
 fn planned_ids(args: &[&str]) -> Vec<String> {
-    let output = Command::new(env!("CARGO_BIN_EXE_runner"))
-        .current_dir(workspace())
-        .args(["sweep", "experiments/smoke.toml", "--dry-run"])
-        .args(["--results", "/nonexistent/atner-dry-run"])
-        .args(args)
-        .output()
-        .expect("the runner binary starts");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
+    let fixed = ["sweep", "experiments/smoke.toml", "--dry-run"];
+    let output = runner_with_stdin(&[&fixed[..], args].concat(), b"");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    String::from_utf8_lossy(&output.stdout)
         .lines()
         .skip(1)
         .filter_map(|l| l.split_whitespace().next())
@@ -336,12 +327,14 @@ fn precision_flag_is_a_setting_with_its_own_run_ids() {
         .check(tch::Device::Cpu)
         .is_err()
     {
-        let output = Command::new(env!("CARGO_BIN_EXE_runner"))
-            .current_dir(workspace())
-            .args(["sweep", "experiments/smoke.toml", "--dry-run"])
-            .args(["--precision", "bf16"])
-            .output()
-            .expect("the runner binary starts");
+        let args = [
+            "sweep",
+            "experiments/smoke.toml",
+            "--dry-run",
+            "--precision",
+            "bf16",
+        ];
+        let output = runner_with_stdin(&args, b"");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
             !output.status.success() && stderr.contains("avx512_bf16"),
@@ -404,11 +397,7 @@ fn out_of_range_set_values_and_repeated_seeds_are_refused() {
 
 #[test]
 fn runner_train_refuses_out_of_range_values() {
-    let output = Command::new(env!("CARGO_BIN_EXE_runner"))
-        .current_dir(workspace())
-        .args(["train", "--set", "train.batch_size=0"])
-        .output()
-        .expect("the runner binary starts");
+    let output = runner_with_stdin(&["train", "--set", "train.batch_size=0"], b"");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert_names(&stderr, &["--set train.batch_size=0", "at least one"]);
