@@ -27,7 +27,7 @@ ablation: setup
     {{runner}} report weibo --name ablation
     @echo "report: reports/ablation.md"
 
-# The SighanNER ablation (Table 4, Table 5's SighanNER column): days of CPU; see README.
+# The SighanNER ablation (Table 4, Table 5's SighanNER column), in bf16: half a day to a day of 2 cores; resumes when restarted; see README.
 ablation-sighan: setup
     {{runner}} sweep experiments/sighan.toml --jobs 2 --threads 1
     {{runner}} report sighan
