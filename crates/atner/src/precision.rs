@@ -1,14 +1,14 @@
 //! Mixed-precision training: the arithmetic of the embedding output, the
-//! BiLSTMs, the attention and the linear layers in bfloat16, with fp32 master
-//! weights, an fp32 optimiser and an fp32 CRF and losses.
+//! BiLSTMs and the linear layers (the attention's projections among them) in
+//! bfloat16, with fp32 master weights, an fp32 optimiser, and the attention
+//! core, layer norm, CRF and losses in fp32.
 //!
 //! Why: on a CPU with native bf16 instructions (avx512_bf16 or AMX), matrix
 //! products run 2.8× and oneDNN's BiLSTM 1.5× faster in bf16 than in fp32, and
 //! they are most of a training step: the full model trains 1.4× faster at batch
 //! 64, though no faster at batch 20, where the casts eat the gain
-//! (BENCHMARKS.md). bf16 keeps
-//! fp32's exponent range, so no loss scaling is needed, but only 8 bits of
-//! mantissa: what sums many terms or turns scores into probabilities (the CRF's
+//! (BENCHMARKS.md). bf16 keeps fp32's exponent range, so no loss scaling is
+//! needed, but only 8 bits of mantissa: what sums many terms or turns scores into probabilities (the CRF's
 //! forward–backward and Viterbi, the cross-entropy, layer norm, Adam) stays fp32.
 //!
 //! How: weights live in fp32 in the `VarStore`; each layer casts them to the
