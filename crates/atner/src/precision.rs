@@ -8,8 +8,9 @@
 //! they are most of a training step: the full model trains 1.4× faster at batch
 //! 64, though no faster at batch 20, where the casts eat the gain
 //! (BENCHMARKS.md). bf16 keeps fp32's exponent range, so no loss scaling is
-//! needed, but only 8 bits of mantissa: what sums many terms or turns scores into probabilities (the CRF's
-//! forward–backward and Viterbi, the cross-entropy, layer norm, Adam) stays fp32.
+//! needed, but only 8 bits of mantissa: what sums many terms or turns scores
+//! into probabilities (the CRF's forward–backward and Viterbi, the
+//! cross-entropy, layer norm, the attention's softmax, Adam) stays fp32.
 //!
 //! How: weights live in fp32 in the `VarStore`; each layer casts them to the
 //! compute kind as it uses them ([`cast`]). A cast is differentiable, so the
