@@ -144,9 +144,7 @@ pub fn one(case: &Case, threads: usize, device: &str) -> anyhow::Result<()> {
     tch::set_num_threads(threads as i32);
     let cfg = case_config(case);
     let device = parse_device(device)?;
-    if let Err(why) = case.precision.check(device) {
-        bail!("--precisions {}: {why}", case.precision);
-    }
+    crate::plan::check_run_precision(&cfg, device)?;
     let prepared = prepare(&cfg.data, cfg.model.transfer.is_some(), cfg.train.seed)?;
     let mut trainer = atner::train::Trainer::new(
         &cfg.model,

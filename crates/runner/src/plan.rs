@@ -113,15 +113,20 @@ impl RunConfig {
 /// Refuses a plan that asks for arithmetic `device` cannot run at full speed
 /// (bf16 on a CPU without native bf16), before anything is trained or written.
 pub fn check_precision(runs: &[PlannedRun], device: tch::Device) -> anyhow::Result<()> {
-    for run in runs {
-        let precision = run.config.train.precision;
-        if let Err(why) = precision.check(device) {
-            bail!(
-                "train.precision = \"{precision}\" (variant {:?}): {why}. \
-                 Use --precision fp32 (its runs have other ids)",
-                run.config.variant
-            );
-        }
+    runs.iter()
+        .try_for_each(|run| check_run_precision(&run.config, device))
+}
+
+/// [`check_precision`] for one run: the plan, `runner train` and each run
+/// process (a Slurm node may differ from the submitting host) all ask this.
+pub fn check_run_precision(config: &RunConfig, device: tch::Device) -> anyhow::Result<()> {
+    let precision = config.train.precision;
+    if let Err(why) = precision.check(device) {
+        bail!(
+            "train.precision = \"{precision}\" (variant {:?}): {why}. \
+             Use --precision fp32 (its runs have other ids)",
+            config.variant
+        );
     }
     Ok(())
 }
@@ -163,20 +168,16 @@ pub fn expand(
         bail!("grid.{key} is empty: a grid needs at least one value");
     }
     for (key, values) in &grid {
-        if let Some((i, v)) = values
-            .iter()
-            .enumerate()
-            .find(|(i, v)| values[..*i].contains(v))
-        {
+        let repeated = values.iter().enumerate().find_map(|(i, v)| {
+            let first = values[..i].iter().position(|x| x == v)?;
+            Some((first + 1, i + 1, v))
+        });
+        if let Some((first, again, v)) = repeated {
             let source = match (key.as_str(), &options.seeds) {
                 ("seed", Some(_)) => "--seeds".to_string(),
                 _ => format!("grid.{key}"),
             };
-            bail!(
-                "{source}: {v} is listed twice (at positions {} and {})",
-                values.iter().position(|x| x == v).map_or(0, |p| p + 1),
-                i + 1
-            );
+            bail!("{source}: {v} is listed twice (at positions {first} and {again})");
         }
     }
     let variants = selected_variants(spec, &options.only)?;

@@ -48,9 +48,7 @@ pub fn train_run(
     mut on_event: impl FnMut(Event),
 ) -> anyhow::Result<Outcome> {
     let started = Instant::now();
-    if let Err(why) = cfg.train.precision.check(device) {
-        anyhow::bail!("train.precision = \"{}\": {why}", cfg.train.precision);
-    }
+    crate::plan::check_run_precision(cfg, device)?;
     let prepared = prepare(&cfg.data, cfg.model.transfer.is_some(), cfg.train.seed)?;
     let embedding = prepared.embedding.as_deref();
     let new_trainer = || Trainer::new(&cfg.model, &cfg.train, &prepared.data, embedding, device);
