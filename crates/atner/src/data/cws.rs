@@ -14,12 +14,9 @@ use super::{Corpus, DataError, Sentence};
 
 /// Reads a segmented-text file (`.xz` transparently).
 pub fn read_cws(path: &Path) -> Result<Corpus, DataError> {
-    let decoded = source::read_text(path)?;
-    let mut corpus = Corpus {
-        sentences: Vec::new(),
-        repairs: decoded.repairs,
-    };
-    for (_, line) in numbered_lines(&decoded.text) {
+    let text = source::read_text(path)?;
+    let mut corpus = Corpus::default();
+    for (_, line) in numbered_lines(&text) {
         let mut sentence = Sentence {
             tokens: Vec::new(),
             tags: Vec::new(),

@@ -1,10 +1,13 @@
-//! Pre-trained character vectors in word2vec text format (paper §3.1, §4.2).
+//! Pre-trained character vectors (paper §3.1, §4.2) in the three common
+//! formats ([`VectorFormat`]): word2vec text, word2vec binary and GloVe.
 //!
-//! An optional `N D` header line, then `TOKEN v1 … vD` per line; trailing
-//! spaces are allowed (the default 50-d file has them) and `.xz` is read
-//! transparently. The dimension follows the file: the header's, or else the
-//! first vector's. The header's count is not trusted (the GloVe file's is off
-//! by one), every line's dimension is.
+//! Text: an optional `N D` header line (word2vec; GloVe has none), then
+//! `TOKEN v1 … vD` per line; trailing spaces are allowed (the default 50-d
+//! file has them) and `.xz`/`.gz` are read transparently. The dimension
+//! follows the file: the header's, or else the first vector's. The header's
+//! count is not trusted (the GloVe file's is off by one), every line's
+//! dimension is. Binary: an `N D` header line, then N records of the token,
+//! a space, D little-endian f32 and an optional newline.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -73,28 +76,119 @@ impl Embeddings {
     }
 }
 
+/// How a vectors file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VectorFormat {
+    /// word2vec text, with or without its `N D` header line.
+    Word2vec,
+    /// word2vec binary (`-binary 1`): header line, then raw little-endian f32.
+    Word2vecBinary,
+    /// GloVe text: no header, every line a vector.
+    Glove,
+}
+
+/// Reads a vectors file in `format`.
+pub fn read_vectors(path: &Path, format: VectorFormat) -> Result<Embeddings, DataError> {
+    match format {
+        VectorFormat::Word2vec => read_text_vectors(path, true),
+        VectorFormat::Word2vecBinary => read_word2vec_binary(path),
+        VectorFormat::Glove => read_text_vectors(path, false),
+    }
+}
+
 /// Reads a word2vec text file.
 pub fn read_word2vec(path: &Path) -> Result<Embeddings, DataError> {
-    let decoded = source::read_text(path)?;
-    let mut lines = numbered_lines(&decoded.text)
+    read_text_vectors(path, true)
+}
+
+/// Text vectors; with `header_allowed`, a first line `N D` is the header.
+fn read_text_vectors(path: &Path, header_allowed: bool) -> Result<Embeddings, DataError> {
+    let text = source::read_text(path)?;
+    let mut lines = numbered_lines(&text)
         .map(|(n, line)| (n, line.trim_end_matches([' ', '\t'])))
         .filter(|(_, line)| !line.is_empty())
         .peekable();
-    let header = lines.peek().and_then(|(_, line)| parse_header(line));
+    let header = lines
+        .peek()
+        .filter(|_| header_allowed)
+        .and_then(|&(n, line)| Some((n, parse_header(line)?)));
     if header.is_some() {
         lines.next();
     }
-    let mut embeddings: Option<Embeddings> = header.map(empty);
+    let mut embeddings: Option<Embeddings> = header.map(|(_, (_, dim))| empty(dim));
     for (line, text) in lines {
         let (token, values) =
             parse_vector(text).map_err(|m| DataError::malformed(path, line, m))?;
+        if let Some((at, (_, dim))) = header.filter(|&(_, (_, dim))| dim != values.len()) {
+            let message = format!(
+                "expected {dim} values (the header on line {at} says so), found {}",
+                values.len()
+            );
+            return Err(DataError::malformed(path, line, message));
+        }
         let target = embeddings.get_or_insert_with(|| empty(values.len()));
         target.push(path, line, token, values)?;
     }
+    non_empty(path, embeddings)
+}
+
+fn non_empty(path: &Path, embeddings: Option<Embeddings>) -> Result<Embeddings, DataError> {
     match embeddings {
         Some(embeddings) if !embeddings.is_empty() => Ok(embeddings),
         _ => Err(DataError::invalid(path, "no vectors")),
     }
+}
+
+/// Reads a word2vec binary file; errors name the record (binary has no lines).
+pub fn read_word2vec_binary(path: &Path) -> Result<Embeddings, DataError> {
+    let bytes = source::read_bytes(path)?;
+    let end = bytes.iter().position(|&b| b == b'\n');
+    let header = end
+        .and_then(|end| std::str::from_utf8(&bytes[..end]).ok())
+        .and_then(|line| parse_header(line.trim_end_matches('\r')));
+    let (Some(end), Some((count, dim))) = (end, header) else {
+        return Err(DataError::malformed(
+            path,
+            1,
+            "expected a `COUNT DIM` header line",
+        ));
+    };
+    let mut embeddings = empty(dim);
+    let mut rest = &bytes[end + 1..];
+    for record in 1..=count {
+        let (token, values, tail) = binary_record(rest, dim)
+            .map_err(|m| DataError::invalid(path, format!("vector {record} of {count}: {m}")))?;
+        embeddings.push(path, 1, token, values)?;
+        rest = tail;
+    }
+    if !rest.iter().all(u8::is_ascii_whitespace) {
+        let message = format!("bytes left after the {count} vectors the header announces");
+        return Err(DataError::invalid(path, message));
+    }
+    non_empty(path, Some(embeddings))
+}
+
+/// One binary record: the token up to a space, then `dim` f32; the newline
+/// some writers put after it is skipped.
+fn binary_record(bytes: &[u8], dim: usize) -> Result<(&str, Vec<f32>, &[u8]), String> {
+    let bytes = bytes.strip_prefix(b"\n").unwrap_or(bytes);
+    let space = bytes
+        .iter()
+        .position(|&b| b == b' ')
+        .ok_or("the file ends inside it")?;
+    let token = std::str::from_utf8(&bytes[..space]).map_err(|_| "its token is not UTF-8")?;
+    if token.is_empty() {
+        return Err("empty token".into());
+    }
+    let data = bytes
+        .get(space + 1..space + 1 + 4 * dim)
+        .ok_or("the file ends inside it")?;
+    let values = data
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    Ok((token, values, &bytes[space + 1 + 4 * dim..]))
 }
 
 fn empty(dim: usize) -> Embeddings {
@@ -106,14 +200,14 @@ fn empty(dim: usize) -> Embeddings {
     }
 }
 
-/// The dimension from an `N D` header line, if this line is one.
-fn parse_header(line: &str) -> Option<usize> {
+/// The count and dimension of an `N D` header line, if this line is one.
+fn parse_header(line: &str) -> Option<(usize, usize)> {
     let fields: Vec<&str> = line.split_ascii_whitespace().collect();
     let [count, dim] = fields[..] else {
         return None;
     };
-    count.parse::<usize>().ok()?;
-    dim.parse::<usize>().ok().filter(|&dim| dim > 0)
+    let count = count.parse::<usize>().ok()?;
+    Some((count, dim.parse::<usize>().ok().filter(|&dim| dim > 0)?))
 }
 
 fn parse_vector(line: &str) -> Result<(&str, Vec<f32>), String> {
@@ -174,7 +268,7 @@ mod tests {
         let err = read_word2vec(&path).unwrap_err();
         assert!(
             err.to_string()
-                .contains("vec.txt:3: expected 3 values, found 2"),
+                .contains("vec.txt:3: expected 3 values (the header on line 1 says so), found 2"),
             "{err}"
         );
     }
@@ -202,6 +296,85 @@ mod tests {
             .unwrap_err()
             .to_string()
             .ends_with("no vectors"));
+    }
+
+    /// The vectors of `text` written in word2vec binary format.
+    fn binary(text: &str, newline_after: bool) -> Vec<u8> {
+        let emb = read_word2vec(&write(text).1).unwrap();
+        let mut bytes = format!("{} {}\n", emb.len(), emb.dim()).into_bytes();
+        for token in emb.tokens() {
+            bytes.extend_from_slice(token.as_bytes());
+            bytes.push(b' ');
+            for v in emb.get(token).unwrap() {
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
+            if newline_after {
+                bytes.push(b'\n');
+            }
+        }
+        bytes
+    }
+
+    #[test]
+    fn every_format_reads_the_same_vectors() {
+        let text = "中 0.5 -1.25 3\n国 1e-3 0 -0\n";
+        let expected = read_word2vec(&write(text).1).unwrap();
+        let (_d, headed) = write(&format!("2 3\n{text}"));
+        assert_eq!(
+            read_vectors(&headed, VectorFormat::Word2vec).unwrap(),
+            expected
+        );
+        let (_d, glove) = write(text);
+        assert_eq!(read_vectors(&glove, VectorFormat::Glove).unwrap(), expected);
+        for newline_after in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("vec.bin");
+            std::fs::write(&path, binary(text, newline_after)).unwrap();
+            let read = read_vectors(&path, VectorFormat::Word2vecBinary).unwrap();
+            assert_eq!(read, expected);
+        }
+    }
+
+    #[test]
+    fn a_glove_file_has_no_header() {
+        let (_dir, path) = write("2 3\na 1 2 3\n");
+        let err = read_vectors(&path, VectorFormat::Glove)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("vec.txt:2: expected 1 values, found 3"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_header_that_disagrees_with_the_vectors_is_named() {
+        let (_dir, path) = write("2 4\na 1 2 3\n");
+        let err = read_word2vec(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("vec.txt:2: expected 4 values (the header on line 1 says so), found 3"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_truncated_binary_file_names_the_record() {
+        let mut bytes = binary("a 1 2\nb 3 4\n", true);
+        bytes.truncate(bytes.len() - 3);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vec.bin");
+        std::fs::write(&path, bytes).unwrap();
+        let err = read_word2vec_binary(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("vec.bin: vector 2 of 2: the file ends inside it"),
+            "{err}"
+        );
+        std::fs::write(&path, b"a 1 2\n").unwrap();
+        let err = read_word2vec_binary(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("vec.bin:1: expected a `COUNT DIM` header line"),
+            "{err}"
+        );
     }
 
     #[test]

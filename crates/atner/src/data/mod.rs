@@ -10,13 +10,15 @@
 //! - [`weibo`]: WeiboNER, original and updated releases, named-only or all mentions;
 //! - [`sighan`]: SighanNER (MSRA, SIGHAN 2006) and its seeded 90/10 dev split;
 //! - [`cws`]: segmented text (CTB6, NLPCC-2016, MSR) as B/M/E/S character tags;
-//! - [`embeddings`]: word2vec text-format pre-trained character vectors;
+//! - [`conll`]: any two-column NER corpus, BIO, IOB1, BIOES or BMES, read as BIO;
+//! - [`embeddings`]: pre-trained character vectors (word2vec text or binary, GloVe);
 //! - [`vocab`]: the character vocabulary shared by both tasks (PAD 0, UNK 1);
 //! - [`matrix`]: the initial embedding table and its pre-trained coverage.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub mod conll;
 pub mod cws;
 pub mod embeddings;
 pub mod matrix;
@@ -26,7 +28,7 @@ pub mod vocab;
 pub mod weibo;
 
 pub use cws::read_cws;
-pub use embeddings::{read_word2vec, Embeddings};
+pub use embeddings::{read_vectors, read_word2vec, Embeddings, VectorFormat};
 pub use matrix::{embedding_matrix, Coverage, EmbeddingMatrix};
 pub use sighan::{dev_split, read_sighan};
 pub use vocab::Vocab;

@@ -23,11 +23,8 @@ pub const DEFAULT_SPLIT_SEED: u64 = 0;
 /// Reads one SighanNER file (`train1.txt[.xz]`, `testright1.txt`).
 pub fn read_sighan(path: &Path) -> Result<Corpus, DataError> {
     let decoded = source::read_text(path)?;
-    let mut corpus = Corpus {
-        sentences: Vec::new(),
-        repairs: decoded.repairs,
-    };
-    for (line, text) in numbered_lines(&decoded.text) {
+    let mut corpus = Corpus::default();
+    for (line, text) in numbered_lines(&decoded) {
         let mut sentence = Sentence {
             tokens: Vec::new(),
             tags: Vec::new(),

@@ -1,5 +1,5 @@
-//! Raw bytes and text of a data file: transparent `.xz` decompression and a
-//! lenient UTF-8 decoder.
+//! Raw bytes and text of a data file: transparent `.xz` and `.gz`
+//! decompression, strict UTF-8 text, and a lenient decoder for WeiboNER.
 //!
 //! The original WeiboNER release stores emoji as CESU-8 surrogate pairs
 //! (`ED A0..AF xx ED B0..BF xx`), which strict UTF-8 rejects. The decoder
@@ -19,27 +19,37 @@ pub struct Decoded {
     pub repairs: usize,
 }
 
-/// Reads a file's bytes, decompressing it when its name ends in `.xz`.
+/// Reads a file's bytes, decompressing it when its name ends in `.xz` or `.gz`.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, DataError> {
     let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
     let mut bytes = Vec::new();
-    let result = if path.extension().is_some_and(|ext| ext == "xz") {
-        xz2::read::XzDecoder::new(file).read_to_end(&mut bytes)
-    } else {
-        std::io::BufReader::new(file).read_to_end(&mut bytes)
+    let result = match path.extension().and_then(|ext| ext.to_str()) {
+        Some("xz") => xz2::read::XzDecoder::new(file).read_to_end(&mut bytes),
+        Some("gz") => flate2::read::MultiGzDecoder::new(file).read_to_end(&mut bytes),
+        _ => std::io::BufReader::new(file).read_to_end(&mut bytes),
     };
     result.map_err(|e| DataError::io(path, e))?;
     Ok(bytes)
 }
 
-/// Reads and decodes a whole file (`.xz` transparently); a leading BOM is dropped.
-pub fn read_text(path: &Path) -> Result<Decoded, DataError> {
+/// Reads a whole file (`.xz`, `.gz` transparently) as strict UTF-8; a
+/// leading BOM is dropped. Any invalid sequence, a CESU-8 pair included, is
+/// an error naming the line: only the WeiboNER reader repairs CESU-8.
+pub fn read_text(path: &Path) -> Result<String, DataError> {
     let bytes = read_bytes(path)?;
-    let mut decoded = decode_lenient(path, &bytes)?;
-    if decoded.text.starts_with('\u{feff}') {
-        decoded.text.replace_range(..'\u{feff}'.len_utf8(), "");
+    let mut text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let bytes = err.as_bytes();
+            let valid = err.utf8_error().valid_up_to();
+            let line = 1 + count_newlines(&bytes[..valid]);
+            return Err(invalid_utf8(path, line, &bytes[valid..]));
+        }
+    };
+    if text.starts_with('\u{feff}') {
+        text.replace_range(..'\u{feff}'.len_utf8(), "");
     }
-    Ok(decoded)
+    Ok(text)
 }
 
 /// Decodes a whole file's bytes; `path` only names the file in errors.
@@ -172,7 +182,32 @@ mod tests {
         let mut enc = xz2::write::XzEncoder::new(std::fs::File::create(&path).unwrap(), 6);
         enc.write_all("字\n".as_bytes()).unwrap();
         enc.finish().unwrap();
-        assert_eq!(read_text(&path).unwrap().text, "字\n");
+        assert_eq!(read_text(&path).unwrap(), "字\n");
+    }
+
+    #[test]
+    fn read_text_decompresses_gz_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt.gz");
+        let file = std::fs::File::create(&path).unwrap();
+        let mut enc = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+        enc.write_all("字\n".as_bytes()).unwrap();
+        enc.finish().unwrap();
+        assert_eq!(read_text(&path).unwrap(), "字\n");
+    }
+
+    #[test]
+    fn read_text_refuses_cesu8_naming_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        let mut bytes = b"a\nb\n".to_vec();
+        bytes.extend_from_slice(&CESU8_EMOJI);
+        std::fs::write(&path, &bytes).unwrap();
+        let err = read_text(&path).unwrap_err().to_string();
+        assert!(
+            err.ends_with("a.txt:3: invalid UTF-8 (bytes ED A0 BD ED B8 8B)"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -180,7 +215,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.txt");
         std::fs::write(&path, "\u{feff}字").unwrap();
-        assert_eq!(read_text(&path).unwrap().text, "字");
+        assert_eq!(read_text(&path).unwrap(), "字");
     }
 
     #[test]

@@ -106,7 +106,7 @@ impl Vocab {
 
     /// Reads a file written by [`Vocab::save`]; a line without a count has count 0.
     pub fn load(path: &Path) -> Result<Self, DataError> {
-        let text = source::read_text(path)?.text;
+        let text = source::read_text(path)?;
         let mut vocab = Self::empty();
         let body = text.strip_suffix('\n').unwrap_or(&text);
         for (line, entry) in numbered_lines(body) {
