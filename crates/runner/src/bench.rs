@@ -124,7 +124,7 @@ fn case_config(case: &Case) -> RunConfig {
     let mut cfg = RunConfig {
         variant: case.variant.name().into(),
         data: DataConfig {
-            ner: case.ner.clone(),
+            ner: case.ner.as_str().into(),
             ..DataConfig::default()
         },
         model: case.variant.model_config(),

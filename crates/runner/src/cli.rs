@@ -45,6 +45,14 @@ pub enum Command {
         /// A results directory, or an experiment name (results/<name>).
         results: String,
     },
+    /// Copy the finished runs of one results store into another (e.g. the
+    /// repository's results/<experiment>), without their weights.
+    Collect {
+        /// The store the runs were trained in.
+        from: PathBuf,
+        /// The store to copy them into (created if missing).
+        into: PathBuf,
+    },
     /// Paper-style tables (2–5), significance tests and charts from results.
     Report(crate::report::ReportArgs),
     /// Train one planned run of a results store (used by sweeps and Slurm tasks).
@@ -280,11 +288,13 @@ impl TrainArgs {
         }
         let mode = serde_json::from_value(serde_json::Value::String(self.mode.clone()))
             .map_err(|_| anyhow::anyhow!("--mode {:?}: expected named or all", self.mode))?;
-        let none = |name: &str| (name != "none").then(|| name.to_string());
+        fn none<F>(name: &str) -> Option<crate::dataset::Source<F>> {
+            (name != "none").then(|| name.into())
+        }
         let mut cfg = RunConfig {
             variant: self.variant.name().to_string(),
             data: DataConfig {
-                ner: self.ner.clone(),
+                ner: self.ner.as_str().into(),
                 mode,
                 cws: none(&self.cws),
                 embeddings: none(&self.embeddings),
@@ -299,6 +309,7 @@ impl TrainArgs {
             cfg = crate::overrides::apply(&cfg, &key, value.clone())?;
             set.push((key, value));
         }
+        cfg.data.resolve_paths(&std::env::current_dir()?);
         crate::validate::check(&cfg, &set, None)?;
         Ok(cfg)
     }
@@ -306,6 +317,9 @@ impl TrainArgs {
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        // An experiment's data is checked through its plan, which the
+        // dataset module does not know.
+        Command::Data(crate::dataset::DataCommand::Check(args)) => crate::data_check::run(&args),
         Command::Data(cmd) => crate::dataset::run(cmd),
         Command::Eval(args) => crate::score::run(args),
         Command::Train(args) => crate::train_command::run(&args),
@@ -318,6 +332,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         } => crate::bench::one(&serde_json::from_str(&case)?, threads, &device),
         Command::Report(args) => crate::report::run(&args),
         Command::Status { results } => crate::status::run(&results),
+        Command::Collect { from, into } => crate::store::collect::run(&from, &into),
         Command::Predict(args) => crate::predict::run(&args),
         Command::RunOne(args) => crate::execute::run_one::run_one(
             &args.results,

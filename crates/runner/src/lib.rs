@@ -11,6 +11,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod data_check;
 pub mod dataset;
 pub mod execute;
 pub mod overrides;
@@ -31,6 +32,7 @@ use std::process::ExitCode;
 /// Parses the command line, runs the command, prints an error once with its causes.
 pub fn main() -> ExitCode {
     use clap::Parser;
+    restore_sigpipe();
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
@@ -38,5 +40,15 @@ pub fn main() -> ExitCode {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A closed pipe (`runner status … | head`) ends the process quietly, as it
+/// does for other command-line tools, instead of a panic on the next print.
+fn restore_sigpipe() {
+    // SAFETY: called first thing in `main`, before any thread starts;
+    // SIG_DFL is a valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -96,8 +96,8 @@ mod tests {
         );
         let (k, v) = parse_assignment("data.cws=nlpcc2016").expect("parses");
         assert_eq!(
-            apply(&cfg, &k, v).expect("applies").data.cws.as_deref(),
-            Some("nlpcc2016")
+            apply(&cfg, &k, v).expect("applies").data.cws,
+            Some("nlpcc2016".into())
         );
     }
 

@@ -13,6 +13,7 @@ use atner::data::WeiboMode;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::dataset::{CwsFiles, NerFiles, Source, VectorFiles};
 use crate::overrides::{applies, apply};
 use crate::spec::{ExperimentSpec, ModelDefaults, Part, VariantSpec};
 
@@ -30,22 +31,36 @@ use crate::spec::{ExperimentSpec, ModelDefaults, Part, VariantSpec};
 /// learning rate into NaN weights); equal to r6 up to rounding.
 pub const CODE_REVISION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r7");
 
-/// Which corpora a run trains and evaluates on (names from `data/datasets.toml`).
+/// Which corpora a run trains and evaluates on: names from
+/// `data/datasets.toml`, or one's own files by path ([`Source`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DataConfig {
-    /// The NER corpus: `weibo`, `weibo-updated` or `sighan`.
-    pub ner: String,
+    /// The NER corpus: `weibo`, `weibo-updated`, `sighan`, or files.
+    pub ner: Source<NerFiles>,
     /// WeiboNER mentions: `named` (Tables 2, 5) or `all` (Table 3).
     pub mode: WeiboMode,
-    /// The auxiliary CWS corpus (`ctb6`, `nlpcc2016`, `msr`), for transfer variants.
-    pub cws: Option<String>,
-    /// Pre-trained character vectors (`char-vec-50`); random vectors when absent.
-    pub embeddings: Option<String>,
+    /// The auxiliary CWS corpus (`ctb6`, `nlpcc2016`, `msr`, or a file), for transfer variants.
+    pub cws: Option<Source<CwsFiles>>,
+    /// Pre-trained character vectors (`char-vec-50`, or a file); random vectors when absent.
+    pub embeddings: Option<Source<VectorFiles>>,
     /// Seeds the dev sample of corpora without a dev file (SighanNER).
     pub split_seed: u64,
     /// Keep only the first N sentences of every split (smoke tests; `None`: all).
     pub max_sentences: Option<usize>,
+}
+
+impl DataConfig {
+    /// Makes the paths of by-path sources absolute (relative ones against `base`).
+    pub fn resolve_paths(&mut self, base: &std::path::Path) {
+        self.ner.resolve(base);
+        if let Some(cws) = &mut self.cws {
+            cws.resolve(base);
+        }
+        if let Some(embeddings) = &mut self.embeddings {
+            embeddings.resolve(base);
+        }
+    }
 }
 
 impl Default for DataConfig {
@@ -196,6 +211,7 @@ pub fn expand(
                 config = apply(&config, key, serde_json::to_value(value)?)
                     .with_context(|| format!("grid key {key:?} for variant {:?}", variant.name))?;
             }
+            config.data.resolve_paths(&spec.base);
             let sums = checksums(&config.data, config.model.transfer.is_some())
                 .with_context(|| format!("variant {:?}", variant.name))?;
             let id = config.id(&sums);

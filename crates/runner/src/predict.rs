@@ -201,7 +201,15 @@ impl Tagger {
         let planned: PlannedRun = read_json(&dir.join("config.json"))?;
         let vocab = Vocab::load(&dir.join("vocab.txt"))?;
         let tags: TagSet = read_json(&dir.join("tags.json"))?;
-        let weights = dir.join("best.pt");
+        let weights = dir.join(crate::store::WEIGHTS);
+        if !weights.exists() {
+            bail!(
+                "{}: the run's weights are not kept here (committed results carry none); \
+                 sweep its experiment into another store (runner sweep EXPERIMENT --results DIR): \
+                 the run id is the same and training with the same threads gives the same weights",
+                weights.display()
+            );
+        }
         let saved = Tensor::load_multi_with_device(&weights, device)
             .with_context(|| format!("reading {}", weights.display()))?;
         let embedding = embedding_dim(&saved)

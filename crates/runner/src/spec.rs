@@ -6,7 +6,7 @@
 //! errors with the file, line and column.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use atner::config::TrainConfig;
@@ -34,6 +34,11 @@ pub struct ExperimentSpec {
     pub grid: BTreeMap<String, Vec<toml::Value>>,
     #[serde(rename = "variant")]
     pub variants: Vec<VariantSpec>,
+    /// The experiment file's directory, against which relative data paths
+    /// (in the file or in `--set`) are resolved; the current directory for
+    /// a spec that was not read from a file.
+    #[serde(skip)]
+    pub base: PathBuf,
 }
 
 /// Sizes shared by every variant; a part that is switched off ignores its own.
@@ -88,7 +93,15 @@ impl ExperimentSpec {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        let mut spec: Self =
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        spec.base =
+            std::path::absolute(dir).with_context(|| format!("resolving {}", dir.display()))?;
+        Ok(spec)
     }
 }
 

@@ -5,7 +5,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::dataset::{dataset_files, Locations, Manifest};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use crate::dataset::source::Files;
+use crate::dataset::{DatasetError, DatasetFiles, Locations, Manifest, Source, Split};
+use crate::execute::prepare::records_of;
 use crate::execute::slurm::{SbatchSettings, SlurmOptions};
 use crate::execute::slurm_sweep::sweep_slurm;
 use crate::execute::sweep::{sweep, SweepOptions};
@@ -38,12 +43,7 @@ pub struct SlurmRequest {
 /// The experiment's plan and the store it belongs in.
 pub fn plan(request: &SweepRequest) -> anyhow::Result<(ExperimentSpec, Vec<PlannedRun>, PathBuf)> {
     let spec = ExperimentSpec::load(&request.experiment)?;
-    let runs = expand(&spec, &request.options, data_checksums)
-        .with_context(|| format!("planning {}", request.experiment.display()))?;
-    for run in &runs {
-        crate::validate::check(&run.config, &request.options.set, Some(&request.experiment))
-            .with_context(|| format!("variant {:?}", run.config.variant))?;
-    }
+    let runs = validated_plan(&spec, &request.options, &request.experiment)?;
     // Here, runs train on this machine; Slurm tasks check on their own node.
     if request.slurm.is_none() {
         check_precision(&runs, crate::execute::parse_device(&request.device)?)
@@ -56,6 +56,24 @@ pub fn plan(request: &SweepRequest) -> anyhow::Result<(ExperimentSpec, Vec<Plann
             .join(&spec.name),
     };
     Ok((spec, runs, results))
+}
+
+/// The runs of `spec`, every value checked before any data file is read (so
+/// that an error names the file's line), then every data file read.
+pub fn validated_plan(
+    spec: &ExperimentSpec,
+    options: &PlanOptions,
+    file: &Path,
+) -> anyhow::Result<Vec<PlannedRun>> {
+    let unread = |_: &DataConfig, _| Ok(Vec::new());
+    let planning = || format!("planning {}", file.display());
+    for run in expand(spec, options, unread).with_context(planning)? {
+        crate::validate::check(&run.config, &options.set, Some(file))
+            .with_context(|| format!("variant {:?}", run.config.variant))?;
+    }
+    let read = Read::default();
+    let checksums = |data: &DataConfig, transfer| data_checksums(data, transfer, &read);
+    expand(spec, options, checksums).with_context(planning)
 }
 
 pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
@@ -97,29 +115,67 @@ pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The manifest's checksums of every file a run reads, fetching missing files
-/// from the mirror now so that a missing dataset stops the sweep before training.
-fn data_checksums(data: &DataConfig, transfer: bool) -> anyhow::Result<Vec<String>> {
-    let locations = Locations::discover(None)?;
-    let manifest = Manifest::load(&locations.manifest)?;
-    let mut names = vec![("data.ner", data.ner.as_str())];
-    if transfer {
-        names.extend(data.cws.as_deref().map(|n| ("data.cws", n)));
+/// The checksums a run id hashes for the data a run reads: the manifest's
+/// for a dataset name (fetching missing files from the mirror now, so that a
+/// missing dataset stops the sweep before training), the files' own for
+/// files by path, which are read now as training will read them, so that a
+/// malformed line stops the sweep before anything is written. Each distinct
+/// source is read once per sweep.
+pub fn data_checksums(
+    data: &DataConfig,
+    transfer: bool,
+    read: &Read,
+) -> anyhow::Result<Vec<String>> {
+    let mut sums = source_checksums("data.ner", &data.ner, read, |files| {
+        files.ner_splits(data.mode, data.split_seed).map(drop)
+    })?;
+    if let (Some(cws), true) = (&data.cws, transfer) {
+        sums.extend(source_checksums("data.cws", cws, read, |files| {
+            files.read(Split::Train, data.mode).map(drop)
+        })?);
     }
-    names.extend(data.embeddings.as_deref().map(|n| ("data.embeddings", n)));
-    let mut sums = Vec::new();
-    for (key, name) in names {
-        let context = || format!("{key} = {name:?}");
-        dataset_files(name).with_context(context)?;
-        sums.extend(
-            manifest
-                .dataset(name)
-                .with_context(context)?
-                .files
-                .iter()
-                .filter_map(|f| f.sha256.clone()),
-        );
+    if let Some(embeddings) = &data.embeddings {
+        sums.extend(source_checksums(
+            "data.embeddings",
+            embeddings,
+            read,
+            |files| files.embeddings().map(drop),
+        )?);
     }
+    Ok(sums)
+}
+
+/// The checksums of the by-path sources a plan has read, by their configuration.
+pub type Read = RefCell<HashMap<String, Vec<String>>>;
+
+fn source_checksums<F: Files + serde::Serialize>(
+    key: &str,
+    source: &Source<F>,
+    memo: &Read,
+    read: impl Fn(&DatasetFiles) -> Result<(), DatasetError>,
+) -> anyhow::Result<Vec<String>> {
+    let context = || format!("{key} = {:?}", source.label());
+    if let Some((field, why)) = source.problem() {
+        anyhow::bail!("{key}.{field} = {why}");
+    }
+    let files = source.files().with_context(context)?;
+    if let Some(name) = source.manifest_name() {
+        let locations = Locations::discover(None)?;
+        let manifest = Manifest::load(&locations.manifest)?;
+        let dataset = manifest.dataset(name).with_context(context)?;
+        return Ok(dataset
+            .files
+            .iter()
+            .filter_map(|f| f.sha256.clone())
+            .collect());
+    }
+    let id = serde_json::to_string(source)?;
+    if let Some(sums) = memo.borrow().get(&id).cloned() {
+        return Ok(sums);
+    }
+    read(&files).with_context(context)?;
+    let sums: Vec<String> = records_of(&files)?.into_iter().map(|r| r.sha256).collect();
+    memo.borrow_mut().insert(id, sums.clone());
     Ok(sums)
 }
 

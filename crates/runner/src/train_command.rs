@@ -15,7 +15,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     eprintln!(
         "training {} on {} ({} threads): {}",
         cfg.variant,
-        cfg.data.ner,
+        cfg.data.ner.label(),
         threads,
         serde_json::to_string(&cfg)?
     );

@@ -42,13 +42,33 @@ pub fn problem(config: &RunConfig) -> Option<(&'static str, String)> {
             return Some((key, format!("{value}: must be a finite number > 0")));
         }
     }
-    match m.lambda() {
-        Some(l) if !(l.is_finite() && l >= 0.0) => Some((
-            "model.transfer.adversarial.lambda",
-            format!("{l}: λ must be a finite number ≥ 0"),
-        )),
-        _ => None,
+    if let Some(l) = m.lambda().filter(|l| !(l.is_finite() && *l >= 0.0)) {
+        let why = format!("{l}: λ must be a finite number ≥ 0");
+        return Some(("model.transfer.adversarial.lambda", why));
     }
+    data_problem(&config.data)
+}
+
+/// A by-path source given a format of another role, or a dev fraction out of (0, 1).
+fn data_problem(data: &crate::plan::DataConfig) -> Option<(&'static str, String)> {
+    let key = |role, field| match (role, field) {
+        ("ner", "format") => "data.ner.format",
+        ("ner", _) => "data.ner.dev_fraction",
+        ("cws", _) => "data.cws.format",
+        _ => "data.embeddings.format",
+    };
+    let problems = [
+        ("ner", data.ner.problem()),
+        ("cws", data.cws.as_ref().and_then(|s| s.problem())),
+        (
+            "embeddings",
+            data.embeddings.as_ref().and_then(|s| s.problem()),
+        ),
+    ];
+    let (role, (field, why)) = problems
+        .into_iter()
+        .find_map(|(role, p)| Some((role, p?)))?;
+    Some((key(role, field), why))
 }
 
 /// The short names `--set` and grids accept for a dotted key (overrides' aliases).
@@ -73,7 +93,13 @@ fn spellings(key: &str) -> Vec<&str> {
 /// it, as `key = …` in its table, as a quoted dotted key (a grid or a
 /// variant's `set`), or by one of its short names in those places.
 pub fn line_of(text: &str, key: &str) -> Option<usize> {
-    let (section, field) = key.split_once('.').unwrap_or(("", key));
+    // `data.ner.format` is `format` in `[data.ner]`; `model.transfer.…` is a
+    // model default written in `[model]`.
+    let split = match key.starts_with("data.") {
+        true => key.rsplit_once('.'),
+        false => key.split_once('.'),
+    };
+    let (section, field) = split.unwrap_or(("", key));
     let names = spellings(key);
     let mut table = String::new();
     let mut found = None;

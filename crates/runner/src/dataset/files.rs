@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use atner::data::{self, Corpus, Embeddings, WeiboMode, WeiboRelease};
+use atner::data::conll::TagScheme;
+use atner::data::{self, Corpus, Embeddings, VectorFormat, WeiboMode, WeiboRelease};
 
 use super::fetch::fetch_file;
 use super::locations::Locations;
@@ -21,6 +22,8 @@ pub struct DatasetFiles {
     pub format: Format,
     /// Share of train to sample as dev when the dataset has no dev file.
     pub dev_fraction: Option<f64>,
+    /// The tag scheme of a `conll` corpus.
+    pub scheme: TagScheme,
     pub files: BTreeMap<Split, PathBuf>,
 }
 
@@ -57,6 +60,7 @@ pub fn resolve(
         task: dataset.task,
         format: dataset.format,
         dev_fraction: dataset.dev_fraction,
+        scheme: TagScheme::Auto,
         files,
     })
 }
@@ -75,7 +79,7 @@ impl DatasetFiles {
 
     /// Reads the corpus of `split`; `mode` matters for WeiboNER only.
     pub fn read(&self, split: Split, mode: WeiboMode) -> Result<Corpus, DatasetError> {
-        read_corpus(self.format, self.path(split)?, mode)
+        read_corpus(self.format, self.path(split)?, mode, self.scheme)
             .ok_or_else(|| self.wrong_format("a corpus"))?
     }
 
@@ -106,10 +110,13 @@ impl DatasetFiles {
 
     /// The pre-trained vectors of an embeddings dataset.
     pub fn embeddings(&self) -> Result<Embeddings, DatasetError> {
-        if self.format != Format::Word2vec {
-            return Err(self.wrong_format("word2vec embeddings"));
-        }
-        Ok(data::read_word2vec(self.path(Split::Vectors)?)?)
+        let format = match self.format {
+            Format::Word2vec => VectorFormat::Word2vec,
+            Format::Word2vecBinary => VectorFormat::Word2vecBinary,
+            Format::Glove => VectorFormat::Glove,
+            _ => return Err(self.wrong_format("character vectors")),
+        };
+        Ok(data::read_vectors(self.path(Split::Vectors)?, format)?)
     }
 
     fn wrong_format(&self, wanted: &'static str) -> DatasetError {
@@ -121,18 +128,21 @@ impl DatasetFiles {
     }
 }
 
-/// Reads a corpus file with the reader of `format`; `None` for embeddings.
+/// Reads a corpus file with the reader of `format` (`mode` for WeiboNER,
+/// `scheme` for `conll`); `None` for vectors.
 pub fn read_corpus(
     format: Format,
     path: &Path,
     mode: WeiboMode,
+    scheme: TagScheme,
 ) -> Option<Result<Corpus, DatasetError>> {
     let corpus = match format {
         Format::WeiboOriginal => data::read_weibo(path, WeiboRelease::Original, mode),
         Format::WeiboUpdated => data::read_weibo(path, WeiboRelease::Updated, mode),
         Format::Sighan => data::read_sighan(path),
+        Format::Conll => data::conll::read_conll(path, scheme).map(|(corpus, _)| corpus),
         Format::Segmented => data::read_cws(path),
-        Format::Word2vec => return None,
+        Format::Word2vec | Format::Word2vecBinary | Format::Glove => return None,
     };
     Some(corpus.map_err(DatasetError::from))
 }

@@ -53,11 +53,40 @@ pub enum Task {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
+    /// WeiboNER's 2015 release (`TOKEN<TAB>TAG`, CESU-8 emoji repaired).
     WeiboOriginal,
+    /// WeiboNER's 2017 release (the character's position in its word stripped).
     WeiboUpdated,
+    /// The MSRA slash format of SighanNER (`TEXT/nr TEXT/o …`).
+    #[serde(alias = "msra")]
     Sighan,
+    /// Any two-column NER corpus, tags in BIO, IOB1, BIOES or BMES.
+    Conll,
+    /// Segmented text, words separated by spaces (CWS).
+    #[serde(alias = "words")]
     Segmented,
+    /// word2vec text vectors, with or without a header line.
     Word2vec,
+    /// word2vec binary vectors.
+    Word2vecBinary,
+    /// GloVe text vectors (no header).
+    Glove,
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            Format::WeiboOriginal => "weibo-original",
+            Format::WeiboUpdated => "weibo-updated",
+            Format::Sighan => "msra",
+            Format::Conll => "conll",
+            Format::Segmented => "words",
+            Format::Word2vec => "word2vec",
+            Format::Word2vecBinary => "word2vec-binary",
+            Format::Glove => "glove",
+        };
+        f.write_str(name)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]

@@ -10,11 +10,13 @@
 
 use std::path::PathBuf;
 
+pub mod check;
 pub mod error;
 pub mod fetch;
 pub mod files;
 pub mod locations;
 pub mod manifest;
+pub mod source;
 pub mod stats;
 pub mod table;
 
@@ -23,6 +25,7 @@ pub use fetch::{fetch_datasets, fetch_file, Fetched, Origin};
 pub use files::{dataset_files, resolve, DatasetFiles, NerSplits};
 pub use locations::Locations;
 pub use manifest::{Format, Manifest, Split, Task};
+pub use source::{CwsFiles, NerFiles, Source, VectorFiles};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum DataCommand {
@@ -31,6 +34,9 @@ pub enum DataCommand {
     Fetch(FetchArgs),
     /// Print the paper's Table 1 for every dataset cached or in the mirror.
     Stats(StatsArgs),
+    /// Read an experiment's data (or data files) as training would: statistics,
+    /// or the first problem with file and line.
+    Check(check::CheckArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -62,6 +68,10 @@ pub fn run(cmd: DataCommand) -> anyhow::Result<()> {
     match cmd {
         DataCommand::Fetch(args) => run_fetch(args),
         DataCommand::Stats(args) => run_stats(args),
+        DataCommand::Check(args) => {
+            print!("{}", check::check_files(&args)?);
+            Ok(())
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use atner::data::conll::TagScheme;
 use atner::data::{self, Corpus, Coverage, Embeddings, Vocab, WeiboMode};
 use serde::Serialize;
 
@@ -88,7 +89,7 @@ pub fn collect(
                 });
                 continue;
             };
-            match read_corpus(dataset.format, &path, WeiboMode::All) {
+            match read_corpus(dataset.format, &path, WeiboMode::All, TagScheme::Auto) {
                 Some(corpus) => {
                     let corpus = corpus?;
                     if file.split == Split::Train {

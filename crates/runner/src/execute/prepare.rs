@@ -9,7 +9,7 @@ use atner::train::TaskData;
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::fetch::sha256_file;
-use crate::dataset::{dataset_files, Split};
+use crate::dataset::Split;
 use crate::plan::DataConfig;
 
 /// A run's data, ready for the trainer.
@@ -32,27 +32,44 @@ pub struct DataSummary {
     pub embedding_type_coverage: Option<f64>,
     /// SHA-256 of every file read, in a fixed order.
     pub checksums: Vec<String>,
+    /// Every file read: path, size and SHA-256, in the same order.
+    #[serde(default)]
+    pub files: Vec<FileRecord>,
+}
+
+/// One file a run read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileRecord {
+    pub path: std::path::PathBuf,
+    pub bytes: u64,
+    pub sha256: String,
 }
 
 /// Reads what `cfg` names; the CWS corpus only when `transfer` is on.
 pub fn prepare(cfg: &DataConfig, transfer: bool, seed: u64) -> anyhow::Result<Prepared> {
-    let ner_files =
-        dataset_files(&cfg.ner).with_context(|| format!("NER dataset {:?}", cfg.ner))?;
+    let ner_files = cfg
+        .ner
+        .files()
+        .with_context(|| format!("NER dataset {:?}", cfg.ner.label()))?;
     let splits = ner_files.ner_splits(cfg.mode, cfg.split_seed)?;
-    let mut checksums = checksums_of(&ner_files)?;
+    let mut records = records_of(&ner_files)?;
     let mut cws: Vec<Sentence> = match (&cfg.cws, transfer) {
-        (Some(name), true) => {
-            let files = dataset_files(name).with_context(|| format!("CWS dataset {name:?}"))?;
-            checksums.extend(checksums_of(&files)?);
+        (Some(source), true) => {
+            let files = source
+                .files()
+                .with_context(|| format!("CWS dataset {:?}", source.label()))?;
+            records.extend(records_of(&files)?);
             files.read(Split::Train, cfg.mode)?.sentences
         }
         (None, true) => bail!("a transfer variant needs a CWS corpus: set data.cws"),
         (_, false) => Vec::new(),
     };
     let pretrained = match &cfg.embeddings {
-        Some(name) => {
-            let files = dataset_files(name).with_context(|| format!("embeddings {name:?}"))?;
-            checksums.extend(checksums_of(&files)?);
+        Some(source) => {
+            let files = source
+                .files()
+                .with_context(|| format!("embeddings {:?}", source.label()))?;
+            records.extend(records_of(&files)?);
             Some(files.embeddings()?)
         }
         None => None,
@@ -90,7 +107,7 @@ pub fn prepare(cfg: &DataConfig, transfer: bool, seed: u64) -> anyhow::Result<Pr
         [train.len(), dev.len(), test.len()],
         cws.len(),
         coverage.as_ref(),
-        checksums,
+        records,
     );
     let data = TaskData {
         ner_train: enc(&train, &ner_tags)?,
@@ -120,7 +137,7 @@ fn summary(
     ner_sentences: [usize; 3],
     cws_sentences: usize,
     coverage: Option<&Coverage>,
-    checksums: Vec<String>,
+    files: Vec<FileRecord>,
 ) -> DataSummary {
     DataSummary {
         ner_sentences,
@@ -128,10 +145,22 @@ fn summary(
         vocab_size: vocab.len(),
         embedding_token_coverage: coverage.map(Coverage::token_share),
         embedding_type_coverage: coverage.map(Coverage::type_share),
-        checksums,
+        checksums: files.iter().map(|f| f.sha256.clone()).collect(),
+        files,
     }
 }
 
-fn checksums_of(files: &crate::dataset::DatasetFiles) -> anyhow::Result<Vec<String>> {
-    files.files.values().map(|p| Ok(sha256_file(p)?)).collect()
+/// Path, size and SHA-256 of every file of a dataset, in split order.
+pub fn records_of(files: &crate::dataset::DatasetFiles) -> anyhow::Result<Vec<FileRecord>> {
+    let record = |path: &std::path::PathBuf| -> anyhow::Result<FileRecord> {
+        let bytes = std::fs::metadata(path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .len();
+        Ok(FileRecord {
+            path: path.clone(),
+            bytes,
+            sha256: sha256_file(path)?,
+        })
+    };
+    files.files.values().map(record).collect()
 }

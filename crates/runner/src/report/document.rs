@@ -14,6 +14,7 @@ use super::chart::{self, BarGroup, BarPanel, Curve, LambdaPoint, LambdaSeries, P
 use super::paper::{self, Dataset};
 use super::tables::{self, Table};
 use super::{datasets_in, Measured, ReportRequest};
+use crate::dataset::Source;
 use crate::plan::RunConfig;
 
 /// A chart written as PNG and SVG.
@@ -656,7 +657,7 @@ fn provenance(doc: &Document) -> String {
     );
     let ner = distinct(results.iter().map(|r| {
         let [train, dev, test] = r.data.ner_sentences;
-        format!("{} {train}/{dev}/{test}", r.config.data.ner)
+        format!("{} {train}/{dev}/{test}", r.config.data.ner.label())
     }));
     let cws = distinct(
         results
@@ -665,7 +666,7 @@ fn provenance(doc: &Document) -> String {
             .map(|r| {
                 format!(
                     "{} {}",
-                    r.config.data.cws.as_deref().unwrap_or("?"),
+                    r.config.data.cws.as_ref().map_or("?".into(), Source::label),
                     r.data.cws_sentences
                 )
             }),
@@ -691,7 +692,7 @@ fn mixed_settings(results: &[&crate::store::RunResult]) -> String {
         let key = format!(
             "{} on {} ({}), λ {}",
             c.variant,
-            c.data.ner,
+            c.data.ner.label(),
             super::significance::mode_name(c.data.mode),
             c.model.lambda().map_or("–".into(), format_lambda)
         );
@@ -724,12 +725,16 @@ fn data_files(results: &[&crate::store::RunResult]) -> String {
         .iter()
         .flat_map(|r| {
             let d = &r.config.data;
-            let mut names = vec![d.ner.clone()];
+            let mut names = vec![d.ner.manifest_name()];
             if r.config.model.transfer.is_some() {
-                names.extend(d.cws.clone());
+                names.extend(d.cws.as_ref().map(Source::manifest_name));
             }
-            names.extend(d.embeddings.clone());
+            names.extend(d.embeddings.as_ref().map(Source::manifest_name));
             names
+                .into_iter()
+                .flatten()
+                .map(String::from)
+                .collect::<Vec<_>>()
         })
         .collect();
     let mut md = String::from("\nData files (sha256 of the files the runs read, as recorded in each run's `result.json`):\n\n| dataset | file | sha256 |\n|:---|:---|:---|\n");
@@ -751,6 +756,19 @@ fn data_files(results: &[&crate::store::RunResult]) -> String {
             }
         }
     }
+    let by_path = results.iter().flat_map(|r| r.data.files.iter());
+    for file in by_path {
+        if !matched.insert(file.sha256.clone()) {
+            continue;
+        }
+        let _ = writeln!(
+            md,
+            "| (by path) | `{}` ({} bytes) | `{}` |",
+            file.path.display(),
+            file.bytes,
+            file.sha256
+        );
+    }
     for sum in sums.difference(&matched) {
         let _ = writeln!(
             md,
@@ -769,34 +787,40 @@ fn substitutions(m: &Measured) -> String {
         .flat_map(|s| s.results.iter().map(|r| &r.config))
         .collect();
     let mut items: Vec<String> = Vec::new();
-    let cws: BTreeSet<&str> = configs
+    let cws: BTreeSet<String> = configs
         .iter()
         .filter(|c| c.model.transfer.is_some())
-        .filter_map(|c| c.data.cws.as_deref())
+        .filter_map(|c| c.data.cws.as_ref().map(Source::label))
         .collect();
     for name in cws {
-        items.push(match name {
+        items.push(match name.as_str() {
             "ctb6" => "Auxiliary CWS corpus: **CTB6** (24,416 training sentences, news text) instead of the paper's MSR (SIGHAN 2005), whose training file is not available.".into(),
             "nlpcc2016" => "Auxiliary CWS corpus: **NLPCC-2016 Weibo** (20,135 sentences, social media) instead of the paper's MSR (SIGHAN 2005).".into(),
             "msr" => "Auxiliary CWS corpus: MSR (SIGHAN 2005), as in the paper.".into(),
             other => format!("Auxiliary CWS corpus: `{other}` instead of the paper's MSR (SIGHAN 2005)."),
         });
     }
-    let embeddings: BTreeSet<Option<&str>> = configs
+    let embeddings: BTreeSet<Option<String>> = configs
         .iter()
-        .map(|c| c.data.embeddings.as_deref())
+        .map(|c| c.data.embeddings.as_ref().map(Source::label))
         .collect();
     for e in embeddings {
-        items.push(match e {
+        items.push(match e.as_deref() {
             Some("char-vec-50") => "Character embeddings: **50-d word2vec character vectors** instead of the paper's 100-d pre-trained vectors (not available); d_e is 50.".into(),
             Some(other) => format!("Character embeddings: `{other}` instead of the paper's 100-d vectors."),
             None => "Character embeddings: random initialisation (no pre-trained vectors), d_e = 100.".into(),
         });
     }
-    if configs.iter().any(|c| c.data.ner == "weibo") {
+    if configs
+        .iter()
+        .any(|c| c.data.ner.manifest_name() == Some("weibo"))
+    {
         items.push("WeiboNER for Tables 2 and 5: the **original release** (Peng & Dredze 2015), **named entities only** (nominal `.NOM` mentions become `O`), as in the paper.".into());
     }
-    if configs.iter().any(|c| c.data.ner == "sighan") {
+    if configs
+        .iter()
+        .any(|c| c.data.ner.manifest_name() == Some("sighan"))
+    {
         items.push("SighanNER has no dev set: 10% of its training set, sampled with `data.split_seed`, is dev (as in the paper).".into());
     }
     items.push("Protocol: the checkpoint is chosen on dev F1 and every test sentence is scored at full length (the released code chooses on test, cuts sentences to 80 characters and drops a last partial test batch); see the released-code view below.".into());

@@ -205,7 +205,7 @@ impl Gold {
     /// Supplies the gold test tags of `data`'s dataset (tests, or a dataset read elsewhere).
     pub fn insert(&mut self, data: &DataConfig, tags: Vec<Vec<String>>) {
         self.cache.insert(
-            (data.ner.clone(), mode_name(data.mode), data.split_seed),
+            (data.ner.label(), mode_name(data.mode), data.split_seed),
             tags,
         );
     }
@@ -214,10 +214,12 @@ impl Gold {
     /// that read only the first `max_sentences` is matched by its length).
     pub fn test_tags(&mut self, data: &DataConfig) -> anyhow::Result<&[Vec<String>]> {
         let mode = mode_name(data.mode);
-        let key = (data.ner.clone(), mode, data.split_seed);
+        let key = (data.ner.label(), mode, data.split_seed);
         if !self.cache.contains_key(&key) {
-            let files = crate::dataset::dataset_files(&data.ner)
-                .with_context(|| format!("NER dataset {:?} for the gold tags", data.ner))?;
+            let files = data
+                .ner
+                .files()
+                .with_context(|| format!("NER dataset {:?} for the gold tags", key.0))?;
             let splits = files.ner_splits(data.mode, data.split_seed)?;
             let tags = splits.test.sentences.into_iter().map(|s| s.tags).collect();
             self.cache.insert(key.clone(), tags);
@@ -247,7 +249,7 @@ pub fn system_runs(
     for source in sources {
         for r in &source.results {
             let c = &r.config;
-            let same = c.data.ner == group.ner
+            let same = c.data.ner.label() == group.ner
                 && mode_name(c.data.mode) == group.mode
                 && c.variant == group.variant
                 && c.model.lambda() == group.lambda;

@@ -1,6 +1,11 @@
 //! A finished run: its files, and `DONE`, written last, which records the
 //! SHA-256 of each. A file that no longer matches (truncated, corrupted,
 //! edited) makes the run unfinished again: it is reported and trained again.
+//!
+//! The weights (`best.pt`) are the one file that may be absent: committed
+//! results (`results/` in the repository) carry everything a report reads but
+//! not the weights, which training the same run id again reproduces. When the
+//! weights are there, they must match.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -19,13 +24,16 @@ pub const DONE: &str = "DONE";
 
 /// The files of a finished run that `DONE` vouches for; the first two always
 /// exist, the others when the run trained a model (not in report fixtures).
-const FINISHED_FILES: [&str; 5] = [
+pub(super) const FINISHED_FILES: [&str; 5] = [
     "result.json",
     "predictions.json",
     "best.pt",
     "vocab.txt",
     "tags.json",
 ];
+
+/// The weights of a finished run: vouched for when present, not required.
+pub const WEIGHTS: &str = "best.pt";
 
 /// What `DONE` holds.
 #[derive(Debug, Serialize, Deserialize)]
@@ -78,6 +86,9 @@ impl Store {
         }
         for (name, expected) in &completion.sha256 {
             let path = dir.join(name);
+            if !path.exists() && name == WEIGHTS {
+                continue;
+            }
             if !path.exists() {
                 bail!("{}: missing", path.display());
             }
@@ -140,7 +151,7 @@ pub fn remove_partials(dir: &Path, prefixes: &[&str]) -> anyhow::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// Cuts a file to half its length, as a full disk or a lost write would.
@@ -150,7 +161,8 @@ mod tests {
         fs::write(path, &bytes).expect("writable");
     }
 
-    fn finished_store() -> (tempfile::TempDir, Store) {
+    /// A store holding one finished run, `r1`, without weights.
+    pub(in crate::store) fn finished_store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(dir.path(), "test").expect("store");
         let run = crate::plan::PlannedRun {
@@ -170,6 +182,7 @@ mod tests {
                 embedding_token_coverage: None,
                 embedding_type_coverage: None,
                 checksums: Vec::new(),
+                files: Vec::new(),
             },
             state: Default::default(),
             wall_seconds: 1.0,
@@ -193,6 +206,35 @@ mod tests {
             Vec::<String>::new()
         );
         assert!(store.is_done("r1"));
+    }
+
+    #[test]
+    fn a_run_without_its_weights_is_finished_but_bad_weights_are_caught() {
+        let (_dir, store) = finished_store();
+        let weights = store.run_dir("r1").join(WEIGHTS);
+        fs::write(&weights, "weights").expect("writable");
+        let result: RunResult =
+            read_json(&store.run_dir("r1").join("result.json")).expect("result");
+        let predictions: Predictions =
+            read_json(&store.run_dir("r1").join("predictions.json")).expect("predictions");
+        store.finish("r1", &result, &predictions).expect("finished");
+        fs::remove_file(&weights).expect("removed");
+        store.verify("r1").expect("finished without its weights");
+        fs::write(&weights, "other weights").expect("writable");
+        let err = store.verify("r1").expect_err("detected").to_string();
+        assert!(err.contains(WEIGHTS) && err.contains("SHA-256"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_listed_file_other_than_the_weights_is_named() {
+        let (_dir, store) = finished_store();
+        let path = store.run_dir("r1").join("predictions.json");
+        fs::remove_file(&path).expect("removed");
+        let err = store.verify("r1").expect_err("detected").to_string();
+        assert!(
+            err.contains("predictions.json") && err.contains("missing"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -18,10 +18,11 @@
 //! leaves no half-written file; a run directory without `DONE` is resumable, and
 //! one whose files no longer match `DONE` is reported and trained again.
 
+pub mod collect;
 pub mod completion;
 pub mod tables;
 
-pub use completion::DONE;
+pub use completion::{DONE, WEIGHTS};
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -84,6 +85,12 @@ impl Store {
         Ok(Self {
             root: root.to_path_buf(),
         })
+    }
+
+    /// The experiment name recorded in `store.json`.
+    pub fn experiment(&self) -> anyhow::Result<String> {
+        let info: StoreInfo = read_json(&self.root.join("store.json"))?;
+        Ok(info.experiment)
     }
 
     /// Takes the store's exclusive lock, or says who holds it.

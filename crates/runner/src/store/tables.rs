@@ -13,6 +13,7 @@ use polars::prelude::{
 };
 
 use super::{RunResult, Store};
+use crate::dataset::Source;
 
 /// One cell of a row before it becomes a typed column.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,9 +185,9 @@ fn key_columns(r: &RunResult) -> Row {
 fn run_row(r: &RunResult) -> Row {
     let c = &r.config;
     let mut row = key_columns(r);
-    let opt_s = |v: &Option<String>| v.as_ref().map_or(Value::Null(Type::Str), s);
+    let opt_s = |v: Option<String>| v.map_or(Value::Null(Type::Str), s);
     row.extend([
-        ("ner".into(), s(&c.data.ner)),
+        ("ner".into(), s(c.data.ner.label())),
         (
             "mode".into(),
             s(serde_json::to_value(c.data.mode)
@@ -194,8 +195,11 @@ fn run_row(r: &RunResult) -> Row {
                 .and_then(|v| v.as_str().map(String::from))
                 .unwrap_or_default()),
         ),
-        ("cws".into(), opt_s(&c.data.cws)),
-        ("embeddings".into(), opt_s(&c.data.embeddings)),
+        ("cws".into(), opt_s(c.data.cws.as_ref().map(Source::label))),
+        (
+            "embeddings".into(),
+            opt_s(c.data.embeddings.as_ref().map(Source::label)),
+        ),
         ("split_seed".into(), Value::Int(c.data.split_seed as i64)),
         ("transfer".into(), Value::Bool(c.model.transfer.is_some())),
         (

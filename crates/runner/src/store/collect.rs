@@ -1,0 +1,126 @@
+//! Copying finished runs into a store that is committed with the repository.
+//!
+//! Long sweeps write to a store outside the checkout (it may be laid anew);
+//! `runner collect` copies each finished run's small files into the
+//! repository's `results/<experiment>/`: everything a report and a resumed
+//! sweep read, and `DONE`, but not the weights (see [`super::WEIGHTS`]).
+
+use std::fs;
+
+use anyhow::{bail, Context};
+
+use super::completion::FINISHED_FILES;
+use super::{Store, DONE, WEIGHTS};
+
+impl Store {
+    /// Copies every finished run of `from` that this store lacks, weights
+    /// left out, then rewrites this store's tables. A run whose files do not
+    /// match its `DONE` is refused, naming the file. Returns the copied ids.
+    pub fn collect(&self, from: &Store) -> anyhow::Result<Vec<String>> {
+        let _lock = self.lock()?;
+        let mut copied = Vec::new();
+        for id in from.run_ids()? {
+            if !from.is_done(&id) || self.is_done(&id) {
+                continue;
+            }
+            from.verify(&id)
+                .with_context(|| format!("run {id} of {}", from.root.display()))?;
+            self.copy_run(from, &id)?;
+            copied.push(id);
+        }
+        self.write_tables()?;
+        Ok(copied)
+    }
+
+    /// Copies one run into a staging directory, then renames it into place,
+    /// so an interrupted copy leaves no run that looks finished.
+    fn copy_run(&self, from: &Store, id: &str) -> anyhow::Result<()> {
+        let staging = self.root.join(format!(".collect-{id}"));
+        if staging.exists() {
+            fs::remove_dir_all(&staging)
+                .with_context(|| format!("removing {}", staging.display()))?;
+        }
+        fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
+        let names = std::iter::once("config.json")
+            .chain(FINISHED_FILES.into_iter().filter(|n| *n != WEIGHTS))
+            .chain(std::iter::once(DONE));
+        for name in names {
+            let source = from.run_dir(id).join(name);
+            if !source.exists() {
+                continue;
+            }
+            fs::copy(&source, staging.join(name))
+                .with_context(|| format!("copying {}", source.display()))?;
+        }
+        let target = self.run_dir(id);
+        if target.exists() {
+            // An unfinished run of the same id: the finished one replaces it.
+            fs::remove_dir_all(&target)
+                .with_context(|| format!("removing {}", target.display()))?;
+        }
+        fs::rename(&staging, &target)
+            .with_context(|| format!("moving {} to {}", staging.display(), target.display()))
+    }
+}
+
+/// `runner collect FROM INTO`: the store at `into` is created, for the
+/// experiment of `from`, if it does not exist.
+pub fn run(from: &std::path::Path, into: &std::path::Path) -> anyhow::Result<()> {
+    if from == into {
+        bail!("{}: collecting a store into itself", from.display());
+    }
+    let source = Store::at(from)?;
+    let target = Store::open(into, &source.experiment()?)?;
+    let copied = target.collect(&source)?;
+    let finished = target.finished_runs()?.len();
+    println!(
+        "{}: {} run(s) copied from {}; {finished} finished run(s) in all, weights not kept",
+        into.display(),
+        copied.len(),
+        from.display()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::completion::tests::finished_store;
+
+    #[test]
+    fn finished_runs_are_copied_without_weights_and_verify() {
+        let (_from_dir, from) = finished_store();
+        fs::write(from.run_dir("r1").join(WEIGHTS), "weights").expect("writable");
+        let pending = crate::plan::PlannedRun {
+            id: "r2".into(),
+            config: crate::plan::RunConfig::default(),
+            cell: Default::default(),
+        };
+        from.begin(&pending).expect("begun");
+        let into_dir = tempfile::tempdir().expect("tempdir");
+        let into = Store::open(into_dir.path(), "test").expect("store");
+
+        assert_eq!(into.collect(&from).expect("collected"), ["r1"]);
+        into.verify("r1").expect("intact without weights");
+        assert!(!into.run_dir("r1").join(WEIGHTS).exists());
+        assert!(into.run_dir("r1").join("config.json").exists());
+        assert!(
+            !into.run_dir("r2").exists(),
+            "an unfinished run is not copied"
+        );
+        assert!(into.root.join("runs.csv").exists());
+        assert_eq!(into.collect(&from).expect("again"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_corrupted_run_is_refused_and_nothing_is_copied() {
+        let (_from_dir, from) = finished_store();
+        let path = from.run_dir("r1").join("predictions.json");
+        fs::write(&path, "[]").expect("writable");
+        let into_dir = tempfile::tempdir().expect("tempdir");
+        let into = Store::open(into_dir.path(), "test").expect("store");
+        let err = format!("{:#}", into.collect(&from).expect_err("refused"));
+        assert!(err.contains("predictions.json"), "{err}");
+        assert!(!into.run_dir("r1").exists());
+    }
+}
