@@ -253,14 +253,23 @@ impl<F: Files> Source<F> {
 }
 
 fn resolve_path(path: &Path, base: &Path) -> PathBuf {
-    if let (Ok(rest), Some(home)) = (path.strip_prefix("~"), std::env::var_os("HOME")) {
-        return PathBuf::from(home).join(rest);
+    let joined = match (path.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => base.join(path),
+    };
+    // `experiments/../data/x` reads as `data/x` in provenance; symbolic
+    // links are left as given.
+    let mut clean = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            std::path::Component::ParentDir if clean.parent().is_some() => {
+                clean.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => clean.push(other),
+        }
     }
-    if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        base.join(path)
-    }
+    clean
 }
 
 /// A name serialises as the string it was written as, so that the run ids
@@ -302,5 +311,43 @@ impl<'de, F: Deserialize<'de>> Deserialize<'de> for Source<F> {
 impl<F> From<&str> for Source<F> {
     fn from(name: &str) -> Self {
         Source::Name(name.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_resolve_against_the_base_and_lose_dot_segments() {
+        let base = Path::new("/work/x/experiments");
+        let resolve = |p: &str| resolve_path(Path::new(p), base);
+        assert_eq!(resolve("../data/a.txt"), Path::new("/work/x/data/a.txt"));
+        assert_eq!(
+            resolve("./b/./c.txt"),
+            Path::new("/work/x/experiments/b/c.txt")
+        );
+        assert_eq!(resolve("/abs/d.txt"), Path::new("/abs/d.txt"));
+        if let Some(home) = std::env::var_os("HOME") {
+            assert_eq!(resolve("~/v.txt"), PathBuf::from(home).join("v.txt"));
+        }
+    }
+
+    #[test]
+    fn a_name_and_a_table_read_back_as_written() {
+        let name: Source<NerFiles> = serde_json::from_str("\"weibo\"").expect("a name");
+        assert_eq!(name, Source::Name("weibo".into()));
+        assert_eq!(serde_json::to_string(&name).expect("json"), "\"weibo\"");
+        let table = r#"{"train": "a", "test": "b", "scheme": "bmes"}"#;
+        let files: Source<NerFiles> = serde_json::from_str(table).expect("files");
+        let Source::Files(f) = &files else {
+            panic!("a table is files")
+        };
+        assert_eq!((f.format, f.scheme), (Format::Conll, TagScheme::Bmes));
+        let again: Source<NerFiles> =
+            serde_json::from_str(&serde_json::to_string(&files).expect("json")).expect("back");
+        assert_eq!(again, files);
+        let typo = serde_json::from_str::<Source<NerFiles>>(r#"{"trian": "a", "test": "b"}"#);
+        assert!(typo.expect_err("refused").to_string().contains("trian"));
     }
 }
