@@ -21,25 +21,25 @@ fetch *names: setup
 stats: setup
     {{runner}} data stats
 
-# The WeiboNER ablation (Table 5's WeiboNER column, Table 2's full-model row): train, then report.
+# The WeiboNER ablation (Table 5's WeiboNER column, Table 2's full-model row): train what results/weibo lacks, then report.
 ablation: setup
     {{runner}} sweep experiments/weibo.toml --jobs 2 --threads 1
-    {{runner}} report weibo --name ablation
-    @echo "report: reports/ablation.md"
+    {{runner}} report --all
+    @echo "reports: reports/weibo.md, reports/REPRODUCTION.md"
 
 # The SighanNER ablation (Table 4, Table 5's SighanNER column), in bf16: half a day to a day of 2 cores; resumes when restarted; see README.
 ablation-sighan: setup
     {{runner}} sweep experiments/sighan.toml --jobs 2 --threads 1
-    {{runner}} report sighan
+    {{runner}} report --all
 
 # λ sensitivity of the full model on WeiboNER.
 ablation-lambda: setup
     {{runner}} sweep experiments/lambda.toml --jobs 2 --threads 1
-    {{runner}} report lambda
+    {{runner}} report --all
 
-# Render the reports of every experiment that has results.
+# Render every report and reports/REPRODUCTION.md from the committed results (no training; seconds).
 report: setup
-    for dir in results/*/; do {{runner}} report "$dir"; done
+    {{runner}} report --all
 
 # Training and evaluation throughput of every variant (figures for BENCHMARKS.md).
 bench: setup

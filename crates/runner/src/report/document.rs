@@ -455,7 +455,7 @@ fn embed(md: &mut String, doc: &Document, section: Section) {
 }
 
 /// A path relative to the workspace root when it lies inside it.
-fn shown_path(path: &Path) -> String {
+pub fn shown_path(path: &Path) -> String {
     let root = std::env::current_dir()
         .ok()
         .and_then(|cwd| crate::dataset::locations::workspace_root(&cwd).ok());
@@ -495,29 +495,11 @@ pub fn format_duration(seconds: f64) -> String {
     }
 }
 
-fn git(args: &[&str]) -> Option<String> {
-    let out = std::process::Command::new("git").args(args).output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-/// The code version of this binary: crate version and the checkout's commit.
+/// The reporting code's version. Not the checkout's commit: a report is a
+/// function of the results it reads (whose runs name their own code
+/// revision), so that committed reports can be checked against a fresh render.
 pub fn code_version() -> String {
-    let version = env!("CARGO_PKG_VERSION");
-    match git(&["rev-parse", "--short", "HEAD"]) {
-        Some(head) => {
-            let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
-                .is_some_and(|s| !s.is_empty());
-            let dirty = if dirty {
-                ", with uncommitted changes"
-            } else {
-                ""
-            };
-            format!("runner {version}, git {head}{dirty}")
-        }
-        None => format!("runner {version} (git commit unavailable)"),
-    }
+    format!("runner {}", env!("CARGO_PKG_VERSION"))
 }
 
 fn provenance(doc: &Document) -> String {
@@ -780,7 +762,7 @@ fn data_files(results: &[&crate::store::RunResult]) -> String {
 }
 
 /// The ways these runs differ from the paper's setup, from their configurations.
-fn substitutions(m: &Measured) -> String {
+pub fn substitutions(m: &Measured) -> String {
     let configs: Vec<&RunConfig> = m
         .sources
         .iter()

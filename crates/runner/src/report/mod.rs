@@ -25,9 +25,11 @@ pub mod aggregate;
 pub mod chart;
 pub mod document;
 pub mod paper;
+pub mod reproduction;
 pub mod significance;
 pub mod source;
 pub mod tables;
+pub mod verdict;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -47,8 +49,12 @@ use tables::{Selection, Table};
 pub struct ReportArgs {
     /// Experiment names (read from results/NAME) or results directories;
     /// several are combined, e.g. `weibo sighan` for both columns of Table 5.
-    #[arg(required = true, value_name = "EXPERIMENT|DIR")]
+    #[arg(required_unless_present = "all", value_name = "EXPERIMENT|DIR")]
     pub sources: Vec<String>,
+    /// Every store under the workspace's results/: one report each, and
+    /// REPRODUCTION.md, the verdict on every claim of the paper, over all.
+    #[arg(long, conflicts_with_all = ["sources", "name"])]
+    pub all: bool,
     /// Output directory (default: reports/ in the workspace).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -105,23 +111,47 @@ pub struct Written {
 }
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
+    let root = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| crate::dataset::locations::workspace_root(&cwd).ok());
+    let out = match (&args.out, &root) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(root)) => root.join("reports"),
+        (None, None) => PathBuf::from("reports"),
+    };
+    if args.all {
+        let results = root.map_or_else(|| PathBuf::from("results"), |r| r.join("results"));
+        return run_all(args, &results, &out);
+    }
     let sources = args
         .sources
         .iter()
         .map(|s| source::resolve(s))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let out = match &args.out {
-        Some(dir) => dir.clone(),
-        None => std::env::current_dir()
-            .ok()
-            .and_then(|cwd| crate::dataset::locations::workspace_root(&cwd).ok())
-            .map_or_else(|| PathBuf::from("reports"), |root| root.join("reports")),
-    };
-    let command = std::iter::once("runner".to_string())
-        .chain(std::env::args().skip(1))
-        .map(|a| shell_word(&a))
-        .collect::<Vec<_>>()
-        .join(" ");
+    run_one(args, sources, out)
+}
+
+/// `--all`: a report per store of `results`, then `REPRODUCTION.md` over all.
+fn run_all(args: &ReportArgs, results: &Path, out: &Path) -> anyhow::Result<()> {
+    let mut stores: Vec<PathBuf> = std::fs::read_dir(results)
+        .with_context(|| format!("reading {}", results.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("store.json").is_file())
+        .collect();
+    stores.sort();
+    for store in &stores {
+        run_one(args, vec![store.clone()], out.to_path_buf())?;
+    }
+    let measured = measure(&stores)?;
+    let path = out.join("REPRODUCTION.md");
+    crate::store::write_atomic(&path, reproduction::render(&measured).as_bytes())?;
+    println!("verdicts: {}", path.display());
+    Ok(())
+}
+
+fn run_one(args: &ReportArgs, sources: Vec<PathBuf>, out: PathBuf) -> anyhow::Result<()> {
+    let command = canonical_command(args, &sources);
     let request = ReportRequest {
         sources,
         out,
@@ -141,6 +171,34 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
         written.report.with_extension("").display()
     );
     Ok(())
+}
+
+/// The command that writes this report's content, stated in the report: its
+/// sources as paths relative to the workspace and every option that changes
+/// a number; not the output directory nor anything of the reporting machine,
+/// so that a report is a pure function of the results it reads.
+fn canonical_command(args: &ReportArgs, sources: &[PathBuf]) -> String {
+    let mut words = vec!["runner".to_string(), "report".to_string()];
+    words.extend(sources.iter().map(|s| document::shown_path(s)));
+    if let Some(name) = &args.name {
+        words.extend(["--name".to_string(), name.clone()]);
+    }
+    if args.no_significance {
+        words.push("--no-significance".into());
+    } else {
+        if args.resamples != significance::DEFAULT_RESAMPLES {
+            words.extend(["--resamples".to_string(), args.resamples.to_string()]);
+        }
+        if args.significance_seed != significance::DEFAULT_SEED {
+            let seed = args.significance_seed.to_string();
+            words.extend(["--significance-seed".to_string(), seed]);
+        }
+    }
+    words
+        .iter()
+        .map(|w| shell_word(w))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Quotes a command-line word for a shell when it needs it.

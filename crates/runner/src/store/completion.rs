@@ -80,7 +80,10 @@ impl Store {
         let dir = self.run_dir(id);
         let completion = self.completion(id)?;
         for name in FINISHED_FILES.iter().take(2) {
-            if !completion.sha256.contains_key(*name) {
+            let compressed = format!("{name}.xz");
+            if !completion.sha256.contains_key(*name)
+                && !completion.sha256.contains_key(&compressed)
+            {
                 bail!("{}: lists no {name}", dir.join(DONE).display());
             }
         }
@@ -126,9 +129,11 @@ impl Store {
     fn unfinish(&self, id: &str) -> anyhow::Result<()> {
         let dir = self.run_dir(id);
         for name in std::iter::once(DONE).chain(FINISHED_FILES) {
-            let path = dir.join(name);
-            if path.exists() {
-                fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+            for path in [dir.join(name), super::compressed_twin(&dir.join(name))] {
+                if path.exists() {
+                    fs::remove_file(&path)
+                        .with_context(|| format!("removing {}", path.display()))?;
+                }
             }
         }
         Ok(())

@@ -186,6 +186,13 @@ pub struct RunResult {
     pub threads: usize,
 }
 
+/// `name.xz` beside `name`.
+pub fn compressed_twin(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".xz");
+    PathBuf::from(name)
+}
+
 /// Takes the exclusive lock of the file at `path` (created if missing),
 /// waiting while another process holds it; released when the file is dropped.
 pub fn wait_for_lock(path: &Path) -> anyhow::Result<File> {
@@ -235,8 +242,15 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
     write_atomic(path, &serde_json::to_vec_pretty(value)?)
 }
 
+/// Reads JSON from `path`, or from `path.xz` when only that exists (the
+/// compressed predictions of committed results).
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
-    let text = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let compressed = compressed_twin(path);
+    let text = if !path.exists() && compressed.exists() {
+        atner::data::source::read_bytes(&compressed)?
+    } else {
+        fs::read(path).with_context(|| format!("reading {}", path.display()))?
+    };
     serde_json::from_slice(&text)
         .with_context(|| format!("{}: not a valid result file", path.display()))
 }

@@ -1,0 +1,100 @@
+//! The committed study stays honest: every committed run's files match the
+//! checksums of its `DONE`, and the committed `reports/` are exactly what
+//! `runner report --all` renders from the committed `results/` (a table can
+//! never drift from the runs it claims to summarise). The significance tests
+//! read the test sets' gold tags: skipped, saying so, without the data mirror.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use runner::store::Store;
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("the workspace exists")
+}
+
+fn stores() -> Vec<PathBuf> {
+    let mut stores: Vec<PathBuf> = std::fs::read_dir(workspace().join("results"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    stores.retain(|p| p.join("store.json").is_file());
+    stores.sort();
+    stores
+}
+
+/// Every file under `dir`, by its path relative to `dir`.
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut found = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n != ".gitkeep") {
+                let relative = path.strip_prefix(dir).expect("inside").to_path_buf();
+                found.insert(relative, std::fs::read(&path).expect("readable"));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_committed_run_matches_its_done_checksums() {
+    for root in stores() {
+        let store = Store::at(&root).expect("a store");
+        let ids = store.run_ids().expect("runs");
+        for id in ids.iter().filter(|id| store.is_done(id)) {
+            store
+                .verify(id)
+                .unwrap_or_else(|e| panic!("{}: {e:#}", root.display()));
+        }
+    }
+}
+
+#[test]
+fn committed_reports_equal_a_fresh_render_of_the_committed_results() {
+    let mirror = std::env::var_os("ATNER_DATA_MIRROR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("../shared/data"));
+    if !mirror.is_dir() {
+        eprintln!("skipped: no data mirror for the gold test tags of the significance tests");
+        return;
+    }
+    if stores().is_empty() {
+        eprintln!("skipped: no committed results");
+        return;
+    }
+    let out = tempfile::tempdir().expect("tempdir");
+    let output = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .current_dir(workspace())
+        .args(["report", "--all", "--out"])
+        .arg(out.path())
+        .output()
+        .expect("the runner starts");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let fresh = files(out.path());
+    let committed = files(&workspace().join("reports"));
+    let names = |m: &BTreeMap<PathBuf, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        names(&committed),
+        names(&fresh),
+        "reports/ lists other files than a fresh render: run `just report` and commit"
+    );
+    for (path, bytes) in &fresh {
+        assert!(
+            committed[path] == *bytes,
+            "reports/{} differs from a fresh render of results/: run `just report` and commit",
+            path.display()
+        );
+    }
+}
