@@ -177,11 +177,16 @@ fn main() {
         let y = packed_forward().sum(Kind::Float);
         drop(Tensor::run_backward(&[y], &packed_params, false, false));
     });
-    let attention = SelfAttention::new(&(parts.root() / "attention"), 240, 8);
+    let attention = SelfAttention::new(
+        &(parts.root() / "attention"),
+        240,
+        8,
+        atner::config::AttentionForm::Paper,
+    );
     let h = Tensor::randn([batch_size as i64, seq as i64, 240], (kind, Device::Cpu))
         .set_requires_grad(true);
     time("attention forward+backward", n, || {
-        let y = attention.forward(&h, &batch.mask).sum(Kind::Float);
+        let y = attention.forward(&h, &batch.mask, true).sum(Kind::Float);
         drop(Tensor::run_backward(&[y], &[&h], false, false));
     });
     time("dropout of the joined features", n, || {
@@ -190,7 +195,7 @@ fn main() {
     time("dropout via a uniform mask", n, || {
         drop(atner::model::dropout(&h, 0.3, true));
     });
-    let crf = Crf::new(&(parts.root() / "crf"), 9);
+    let crf = Crf::new(&(parts.root() / "crf"), 9, atner::config::CrfForm::Ours);
     let x = Tensor::randn(
         [batch_size as i64, seq as i64, 9],
         (Kind::Float, Device::Cpu),

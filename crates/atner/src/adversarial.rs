@@ -6,6 +6,10 @@
 use tch::{nn, nn::Module, Kind, Tensor};
 
 use crate::bilstm::xavier;
+use crate::config::DiscriminatorPool;
+
+/// The released code pads every sentence to this many characters.
+pub const RELEASED_LENGTH: i64 = 80;
 
 /// Identity forward, gradient multiplied by −1 backward.
 ///
@@ -21,28 +25,36 @@ pub fn gradient_reversal(x: &Tensor) -> Tensor {
 #[derive(Debug)]
 pub struct TaskDiscriminator {
     classify: nn::Linear,
+    pool: DiscriminatorPool,
 }
 
 /// The tasks the discriminator tells apart (K = 2).
 pub const TASKS: i64 = 2;
 
 impl TaskDiscriminator {
-    pub fn new(vs: &nn::Path, dim: i64) -> Self {
+    pub fn new(vs: &nn::Path, dim: i64, pool: DiscriminatorPool) -> Self {
         let config = nn::LinearConfig {
             ws_init: xavier(TASKS, dim),
             ..Default::default()
         };
         Self {
             classify: nn::linear(vs / "classify", dim, TASKS, config),
+            pool,
         }
     }
 
     /// Task logits `[batch, 2]` from shared features `[batch, seq, dim]`.
     pub fn forward(&self, shared: &Tensor, mask: &Tensor) -> Tensor {
         let padding = mask.logical_not().unsqueeze(2); // [batch, seq, 1]
-        let pooled = shared
+        let mut pooled = shared
             .masked_fill(&padding, f64::NEG_INFINITY)
             .amax([1], false); // eq. 15
+        if self.pool == DiscriminatorPool::Padded {
+            // The zero features of the positions up to 80 join the pool.
+            let lengths = mask.sum_dim_intlist([1i64].as_slice(), false, Kind::Int64);
+            let short = lengths.lt(RELEASED_LENGTH).unsqueeze(1); // [batch, 1]
+            pooled = pooled.where_self(&short.logical_not(), &pooled.clamp_min(0.0));
+        }
         self.classify.forward(&gradient_reversal(&pooled)) // eq. 16, before the softmax
     }
 
@@ -84,7 +96,7 @@ mod tests {
         // without the reversal layer: the encoder maximises the discriminator's loss.
         tch::manual_seed(21);
         let vs = nn::VarStore::new(Device::Cpu);
-        let disc = TaskDiscriminator::new(&vs.root(), 4);
+        let disc = TaskDiscriminator::new(&vs.root(), 4, DiscriminatorPool::Masked);
         let features = Tensor::randn([3, 5, 4], (Kind::Float, Device::Cpu)).set_requires_grad(true);
         let mask = length_mask(&Tensor::from_slice(&[5i64, 2, 4]), 5, Device::Cpu);
         let (loss, _) = disc.loss(&features, &mask, 1);
@@ -104,10 +116,43 @@ mod tests {
     }
 
     #[test]
+    fn the_padded_pool_sees_the_zeros_of_an_80_character_buffer() {
+        tch::manual_seed(23);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let padded = TaskDiscriminator::new(&vs.root(), 3, DiscriminatorPool::Padded);
+        let masked = TaskDiscriminator {
+            classify: nn::Linear {
+                ws: padded.classify.ws.shallow_clone(),
+                bs: padded.classify.bs.as_ref().map(Tensor::shallow_clone),
+            },
+            pool: DiscriminatorPool::Masked,
+        };
+        // All features negative: the released pool's maximum is the padding's 0.
+        let features = -Tensor::rand([2, 4, 3], (Kind::Float, Device::Cpu)) - 0.5;
+        let mask = length_mask(&Tensor::from_slice(&[4i64, 2]), 4, Device::Cpu);
+        let zero_pooled = padded
+            .classify
+            .forward(&Tensor::zeros([2, 3], (Kind::Float, Device::Cpu)));
+        assert!(padded
+            .forward(&features, &mask)
+            .allclose(&zero_pooled, 1e-6, 1e-6, false));
+        assert!(!masked
+            .forward(&features, &mask)
+            .allclose(&zero_pooled, 1e-3, 1e-3, false));
+        // Positive features: both pools agree.
+        let positive = features.abs();
+        let (a, b) = (
+            padded.forward(&positive, &mask),
+            masked.forward(&positive, &mask),
+        );
+        assert!(a.allclose(&b, 1e-6, 1e-6, false));
+    }
+
+    #[test]
     fn max_pool_ignores_padding() {
         tch::manual_seed(22);
         let vs = nn::VarStore::new(Device::Cpu);
-        let disc = TaskDiscriminator::new(&vs.root(), 4);
+        let disc = TaskDiscriminator::new(&vs.root(), 4, DiscriminatorPool::Masked);
         let sentence = Tensor::randn([1, 2, 4], (Kind::Float, Device::Cpu));
         let alone = disc.forward(&sentence, &Tensor::ones([1, 2], (Kind::Bool, Device::Cpu)));
         let padded = Tensor::cat(

@@ -20,6 +20,29 @@ pub struct ModelConfig {
     pub transfer: Option<TransferConfig>,
     /// Multi-head self-attention on every BiLSTM output (+self-attention).
     pub attention: Option<AttentionConfig>,
+    /// The CRF's parameters: ours (start, end and transition scores) or the
+    /// released code's (transitions only). Left out of the JSON at its default,
+    /// like [`AttentionConfig::form`].
+    #[serde(default, skip_serializing_if = "CrfForm::is_ours")]
+    pub crf: CrfForm,
+}
+
+/// Which scores the CRF of §3.4 learns (docs/fidelity.md, row 6).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CrfForm {
+    /// Transition, start and end scores, initialised U(±0.1) (as most
+    /// implementations; the paper's eq. 10 has transitions only).
+    #[default]
+    Ours,
+    /// The released code: transition scores only (eq. 10 as written), Xavier-initialised.
+    Released,
+}
+
+impl CrfForm {
+    pub fn is_ours(&self) -> bool {
+        *self == CrfForm::Ours
+    }
 }
 
 /// Transfer from word segmentation; adversarial training is optional within it.
@@ -30,11 +53,33 @@ pub struct TransferConfig {
     pub adversarial: Option<AdversarialConfig>,
 }
 
-/// Adversarial loss weight λ (eq. 18; 0.06 in §4.2).
+/// Adversarial loss weight λ (eq. 18; 0.06 in §4.2) and the discriminator's pooling.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdversarialConfig {
     pub lambda: f64,
+    /// Left out of the JSON at its default, like [`AttentionConfig::form`].
+    #[serde(default, skip_serializing_if = "DiscriminatorPool::is_masked")]
+    pub pool: DiscriminatorPool,
+}
+
+/// What the discriminator's max-pool (eq. 15) runs over (docs/fidelity.md, row 7).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiscriminatorPool {
+    /// The real characters only, as the paper says.
+    #[default]
+    Masked,
+    /// As the released code: every one of the 80 padded positions, whose
+    /// features beyond a sentence's end are zeros, so the pool is
+    /// max(real maximum, 0) for a sentence shorter than 80 characters.
+    Padded,
+}
+
+impl DiscriminatorPool {
+    pub fn is_masked(&self) -> bool {
+        *self == DiscriminatorPool::Masked
+    }
 }
 
 /// Multi-head self-attention (eq. 6–8).
@@ -43,17 +88,47 @@ pub struct AdversarialConfig {
 pub struct AttentionConfig {
     /// Number of heads h (8); d_k = 2·d_h / h.
     pub heads: i64,
+    /// The paper's equations or the released code's variant of them. Left
+    /// out of a configuration's JSON at its default, so that the run ids of
+    /// results trained before the setting existed stay what they were.
+    #[serde(default, skip_serializing_if = "AttentionForm::is_paper")]
+    pub form: AttentionForm,
+}
+
+/// How the attention of §3.3 is written (docs/fidelity.md, row 3).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttentionForm {
+    /// As eq. 6–8: linear maps to Q, K, V per head, the joined heads projected
+    /// by W_o; no dropout inside.
+    #[default]
+    Paper,
+    /// As the released code: Q, K, V = ReLU(dense layer with bias), no W_o,
+    /// dropout 0.3 on the attention probabilities in training.
+    Released,
+}
+
+impl AttentionForm {
+    pub fn is_paper(&self) -> bool {
+        *self == AttentionForm::Paper
+    }
 }
 
 impl Default for AdversarialConfig {
     fn default() -> Self {
-        Self { lambda: 0.06 }
+        Self {
+            lambda: 0.06,
+            pool: DiscriminatorPool::Masked,
+        }
     }
 }
 
 impl Default for AttentionConfig {
     fn default() -> Self {
-        Self { heads: 8 }
+        Self {
+            heads: 8,
+            form: AttentionForm::Paper,
+        }
     }
 }
 
@@ -118,6 +193,7 @@ impl Default for ModelConfig {
                 adversarial: Some(AdversarialConfig::default()),
             }),
             attention: Some(AttentionConfig::default()),
+            crf: CrfForm::Ours,
         }
     }
 }

@@ -86,7 +86,7 @@ impl Extractor {
         let width = bilstm.output_dim();
         let attention = cfg
             .attention
-            .map(|a| SelfAttention::new(attention, width, a.heads));
+            .map(|a| SelfAttention::new(attention, width, a.heads, a.form));
         Self { bilstm, attention }
     }
 
@@ -94,10 +94,10 @@ impl Extractor {
         self.bilstm.output_dim()
     }
 
-    fn forward(&self, xs: &Tensor, batch: &Batch) -> Tensor {
+    fn forward(&self, xs: &Tensor, batch: &Batch, train: bool) -> Tensor {
         let h = self.bilstm.forward(xs, &batch.lengths); // [batch, seq, 2*hidden]
         match &self.attention {
-            Some(attention) => attention.forward(&h, &batch.mask),
+            Some(attention) => attention.forward(&h, &batch.mask, train),
             None => h,
         }
     }
@@ -126,7 +126,7 @@ impl TaskHead {
         Self {
             hidden: linear("hidden", width + shared_dim, cfg.hidden),
             project: linear("project", cfg.hidden, tags),
-            crf: Crf::new(&(vs / "crf"), tags),
+            crf: Crf::new(&(vs / "crf"), tags, cfg.crf),
             private,
         }
     }
@@ -168,8 +168,10 @@ impl Model {
         let ner = head("ner", dims.ner_tags);
         let cws = cfg.transfer.as_ref().map(|_| head("cws", dims.cws_tags));
         let discriminator = cfg
-            .lambda()
-            .map(|_| TaskDiscriminator::new(&(vs / "discriminator"), shared_dim));
+            .transfer
+            .as_ref()
+            .and_then(|t| t.adversarial)
+            .map(|a| TaskDiscriminator::new(&(vs / "discriminator"), shared_dim, a.pool));
         Self {
             embedding,
             ner,
@@ -209,8 +211,8 @@ impl Model {
         let head = self.head(task);
         let xs = cast(&self.embedding.forward(&batch.ids), self.compute);
         let xs = dropout(&xs, self.dropout, train); // [batch, seq, d_e]
-        let private = head.private.forward(&xs, batch);
-        let shared = self.shared.as_ref().map(|s| s.forward(&xs, batch));
+        let private = head.private.forward(&xs, batch, train);
+        let shared = self.shared.as_ref().map(|s| s.forward(&xs, batch, train));
         let joined = match &shared {
             Some(shared) => Tensor::cat(&[&private, shared], 2), // H'': [batch, seq, 4*hidden]
             None => private,

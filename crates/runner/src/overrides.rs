@@ -56,14 +56,21 @@ pub fn apply<T: Serialize + DeserializeOwned>(
     let mut tree = serde_json::to_value(target)?;
     let mut node = &mut tree;
     let parts: Vec<&str> = path.split('.').collect();
+    let mut added = false;
     for (i, part) in parts.iter().enumerate() {
         let object = node
             .as_object_mut()
             .ok_or_else(|| anyhow!("--set {key}: {} is not a table", parts[..i].join(".")))?;
         if !object.contains_key(*part) {
-            bail!("--set {key}: no setting {path:?}");
+            // A setting at its default may be left out of the serialised
+            // configuration (to keep run ids); deserialising says if it exists.
+            if i + 1 < parts.len() {
+                bail!("--set {key}: no setting {path:?}");
+            }
+            object.insert(part.to_string(), Value::Null);
+            added = true;
         }
-        node = object.get_mut(*part).expect("checked above");
+        node = object.get_mut(*part).expect("present or just added");
         if node.is_null() && i + 1 < parts.len() {
             bail!(
                 "--set {key}: {} is switched off in this variant",
@@ -72,7 +79,12 @@ pub fn apply<T: Serialize + DeserializeOwned>(
         }
     }
     *node = value;
-    serde_json::from_value(tree).with_context(|| format!("--set {key}: wrong type of value"))
+    serde_json::from_value(tree).map_err(|e| {
+        match added && e.to_string().contains("unknown field") {
+            true => anyhow!("--set {key}: no setting {path:?}"),
+            false => anyhow!(e).context(format!("--set {key}: wrong type of value")),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -99,6 +111,23 @@ mod tests {
             apply(&cfg, &k, v).expect("applies").data.cws,
             Some("nlpcc2016".into())
         );
+    }
+
+    #[test]
+    fn settings_left_out_at_their_default_can_be_set() {
+        let (k, v) = parse_assignment("model.crf=released").expect("parses");
+        let cfg = apply(&config(), &k, v).expect("applies");
+        assert_eq!(cfg.model.crf, atner::config::CrfForm::Released);
+        let (k, v) = parse_assignment("model.attention.form=released").expect("parses");
+        let cfg = apply(&cfg, &k, v).expect("applies");
+        let form = cfg.model.attention.map(|a| a.form);
+        assert_eq!(form, Some(atner::config::AttentionForm::Released));
+        let (k, v) = parse_assignment("model.crfz=released").expect("parses");
+        let err = apply(&cfg, &k, v).expect_err("refused").to_string();
+        assert!(err.contains("no setting \"model.crfz\""), "{err}");
+        let (k, v) = parse_assignment("model.crf=sideways").expect("parses");
+        let err = format!("{:#}", apply(&cfg, &k, v).expect_err("refused"));
+        assert!(err.contains("wrong type of value"), "{err}");
     }
 
     #[test]

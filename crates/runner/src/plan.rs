@@ -48,6 +48,11 @@ pub struct DataConfig {
     pub split_seed: u64,
     /// Keep only the first N sentences of every split (smoke tests; `None`: all).
     pub max_sentences: Option<usize>,
+    /// Normalise the CWS text as the released code does (full-width to
+    /// half-width, numbers to `0`, Latin runs to `X`; docs/fidelity.md row 9).
+    /// Left out of the JSON when off, so that earlier run ids stay.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cws_normalise: bool,
 }
 
 impl DataConfig {
@@ -72,6 +77,7 @@ impl Default for DataConfig {
             embeddings: Some("char-vec-50".into()),
             split_seed: 1,
             max_sentences: None,
+            cws_normalise: false,
         }
     }
 }
@@ -286,6 +292,7 @@ pub fn model_config(defaults: &ModelDefaults, parts: &[Part]) -> anyhow::Result<
     }
     let adversarial = has(Part::Adversarial).then_some(AdversarialConfig {
         lambda: defaults.lambda,
+        ..AdversarialConfig::default()
     });
     Ok(ModelConfig {
         hidden: defaults.hidden,
@@ -293,7 +300,9 @@ pub fn model_config(defaults: &ModelDefaults, parts: &[Part]) -> anyhow::Result<
         transfer: has(Part::Shared).then_some(TransferConfig { adversarial }),
         attention: has(Part::Attention).then_some(AttentionConfig {
             heads: defaults.heads,
+            ..AttentionConfig::default()
         }),
+        crf: Default::default(),
     })
 }
 

@@ -182,7 +182,10 @@ mod tests {
             ("train.clip", |c| c.train.clip = f64::NAN),
             ("model.transfer.adversarial.lambda", |c| {
                 if let Some(t) = c.model.transfer.as_mut() {
-                    t.adversarial = Some(atner::config::AdversarialConfig { lambda: -0.1 });
+                    t.adversarial = Some(atner::config::AdversarialConfig {
+                        lambda: -0.1,
+                        ..Default::default()
+                    });
                 }
             }),
             ("model.hidden", |c| c.model.hidden = -4),

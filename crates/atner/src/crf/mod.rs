@@ -2,7 +2,8 @@
 //!
 //! A tag sequence y of sentence X scores s(X, y) = Σ_i A_{y_i, y_{i+1}} + Σ_i P_{i, y_i}
 //! (eq. 10), with P the emission scores from the tag projection (eq. 9) and A the
-//! transition matrix; like most implementations we add start and end scores. The
+//! transition matrix; like most implementations we add start and end scores
+//! ([`CrfForm::Ours`]; [`CrfForm::Released`] has transitions only). The
 //! loss is the negative log-likelihood −log p(y|X) = log Σ_ỹ e^{s(X,ỹ)} − s(X, y)
 //! (eq. 11, 13–14): log Z by the forward algorithm and its gradient by the
 //! backward one (`forward_backward`); decoding is Viterbi (eq. 12). Both run on
@@ -13,21 +14,40 @@ mod forward_backward;
 
 use tch::{nn, Kind, Tensor};
 
+use crate::config::CrfForm;
+
 #[derive(Debug)]
 pub struct Crf {
     /// A: `transitions[i][j]` scores tag i followed by tag j.
     transitions: Tensor,
+    /// Start and end scores: learned, or constant zeros in the released form.
     start: Tensor,
     end: Tensor,
 }
 
 impl Crf {
-    pub fn new(vs: &nn::Path, tags: i64) -> Self {
-        let init = nn::Init::Uniform { lo: -0.1, up: 0.1 };
-        Self {
-            transitions: vs.var("transitions", &[tags, tags], init),
-            start: vs.var("start", &[tags], init),
-            end: vs.var("end", &[tags], init),
+    pub fn new(vs: &nn::Path, tags: i64, form: CrfForm) -> Self {
+        match form {
+            CrfForm::Ours => {
+                let init = nn::Init::Uniform { lo: -0.1, up: 0.1 };
+                Self {
+                    transitions: vs.var("transitions", &[tags, tags], init),
+                    start: vs.var("start", &[tags], init),
+                    end: vs.var("end", &[tags], init),
+                }
+            }
+            CrfForm::Released => {
+                let zeros = || Tensor::zeros([tags], (Kind::Float, vs.device()));
+                Self {
+                    transitions: vs.var(
+                        "transitions",
+                        &[tags, tags],
+                        crate::bilstm::xavier(tags, tags),
+                    ),
+                    start: zeros(),
+                    end: zeros(),
+                }
+            }
         }
     }
 
@@ -193,7 +213,7 @@ mod tests {
     fn random_crf(seed: i64) -> (nn::VarStore, Crf) {
         tch::manual_seed(seed);
         let vs = nn::VarStore::new(Device::Cpu);
-        let crf = Crf::new(&vs.root(), TAGS);
+        let crf = Crf::new(&vs.root(), TAGS, CrfForm::Ours);
         tch::no_grad(|| {
             for p in [&crf.transitions, &crf.start, &crf.end] {
                 p.shallow_clone()
@@ -238,6 +258,33 @@ mod tests {
         );
         let mask = crate::bilstm::length_mask(&Tensor::from_slice(lengths), seq, Device::Cpu);
         (emissions, mask)
+    }
+
+    #[test]
+    fn the_released_form_learns_transitions_only_and_still_matches_brute_force() {
+        tch::manual_seed(13);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let crf = Crf::new(&vs.root(), TAGS, CrfForm::Released);
+        let names: Vec<String> = vs.variables().into_keys().collect();
+        assert_eq!(names, ["transitions"]);
+        let p = Parameters::from_crf(&crf);
+        assert!(p.start.iter().chain(&p.end).all(|&s| s == 0.0));
+        let lengths = [4i64, 2];
+        let (emissions, mask) = batch(&lengths, 4);
+        let log_z = to_vec(&crf.log_partition(&emissions, &mask));
+        let all = to_vec(&emissions);
+        for (b, &len) in lengths.iter().enumerate() {
+            let (brute, _, _) = brute_marginals(&p, &all[b * 12..], len as usize);
+            assert!(
+                (log_z[b] as f64 - brute).abs() < 1e-4,
+                "{} vs {brute}",
+                log_z[b]
+            );
+        }
+        let tags = Tensor::from_slice(&[0i64, 1, 2, 1, 2, 0, 0, 0]).view([2, 4]);
+        let loss = crf.neg_log_likelihood(&emissions, &tags, &mask);
+        let grads = Tensor::run_backward(&[loss], &[&crf.transitions], false, false);
+        assert!(grads[0].abs().sum(Kind::Float).double_value(&[]) > 0.0);
     }
 
     #[test]

@@ -51,9 +51,121 @@ fn push_word(sentence: &mut Sentence, word: &str) {
     }
 }
 
+/// The released code's normalisation of CWS text (docs/fidelity.md, row 9):
+/// full-width forms become half-width (U+3000 a space, which then separates
+/// words, as any whitespace does), every number (`-3`, `2.5`, `40%`) becomes
+/// one `0` and every run of Latin letters, `_` and `.` one `X`; the words are
+/// tagged again (a number is one character now). Ours reads CWS text raw.
+pub fn normalise(sentence: &Sentence) -> Sentence {
+    let mut out = Sentence {
+        tokens: Vec::new(),
+        tags: Vec::new(),
+    };
+    for word in words_of(sentence) {
+        let half: String = word.chars().map(half_width).collect();
+        for piece in half.split(char::is_whitespace).filter(|w| !w.is_empty()) {
+            push_word(&mut out, &latin_runs(&numbers(piece)));
+        }
+    }
+    out
+}
+
+/// A sentence's words, read back from its B/M/E/S tags.
+fn words_of(sentence: &Sentence) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for (token, tag) in sentence.tokens.iter().zip(&sentence.tags) {
+        match (tag.as_str(), words.last_mut()) {
+            ("M" | "E", Some(word)) => word.push_str(token),
+            _ => words.push(token.clone()),
+        }
+    }
+    words
+}
+
+fn half_width(c: char) -> char {
+    match c as u32 {
+        0x3000 => ' ',
+        code @ 0xFF01..=0xFF5E => char::from_u32(code - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// `[-+]?[0-9]+(\.[0-9]+)?%?` → `0`, leftmost first, as `re.sub` does.
+fn numbers(word: &str) -> String {
+    let chars: Vec<char> = word.chars().collect();
+    let digits = |from: usize| {
+        chars[from..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let (mut out, mut i) = (String::new(), 0);
+    while i < chars.len() {
+        let start = i + usize::from(matches!(chars[i], '-' | '+'));
+        let whole = digits(start);
+        if whole == 0 {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let mut end = start + whole;
+        if chars.get(end) == Some(&'.') && end + 1 < chars.len() && digits(end + 1) > 0 {
+            end += 1 + digits(end + 1);
+        }
+        if chars.get(end) == Some(&'%') {
+            end += 1;
+        }
+        out.push('0');
+        i = end;
+    }
+    out
+}
+
+/// `[A-Za-z_.]+` → `X`.
+fn latin_runs(word: &str) -> String {
+    let latin = |c: char| c.is_ascii_alphabetic() || c == '_' || c == '.';
+    let mut out = String::new();
+    for c in word.chars() {
+        if !latin(c) {
+            out.push(c);
+        } else if !out.ends_with('X') {
+            out.push('X');
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sentence(words: &[&str]) -> Sentence {
+        let mut s = Sentence {
+            tokens: Vec::new(),
+            tags: Vec::new(),
+        };
+        for w in words {
+            push_word(&mut s, w);
+        }
+        s
+    }
+
+    #[test]
+    fn normalisation_follows_the_released_preprocessing() {
+        let cases: [(&[&str], &[&str]); 6] = [
+            (&["２０１８年", "iPhone7"], &["0年", "X0"]),
+            (&["增长", "3.5%", "-12"], &["增长", "0", "0"]),
+            (&["Mr.", "张"], &["X", "张"]),
+            (&["ＡＢＣ", "，"], &["X", ","]),
+            (&["上海\u{3000}浦东"], &["上海", "浦东"]),
+            (&["v2.0版", "1.", "a_b"], &["X0版", "0X", "X"]),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(normalise(&sentence(raw)), sentence(expected), "{raw:?}");
+        }
+        let plain = sentence(&["我", "爱", "北京"]);
+        assert_eq!(normalise(&plain), plain);
+    }
 
     fn write(bytes: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();

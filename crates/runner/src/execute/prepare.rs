@@ -59,7 +59,15 @@ pub fn prepare(cfg: &DataConfig, transfer: bool, seed: u64) -> anyhow::Result<Pr
                 .files()
                 .with_context(|| format!("CWS dataset {:?}", source.label()))?;
             records.extend(records_of(&files)?);
-            files.read(Split::Train, cfg.mode)?.sentences
+            let sentences = files.read(Split::Train, cfg.mode)?.sentences;
+            match cfg.cws_normalise {
+                true => sentences
+                    .iter()
+                    .map(atner::data::cws::normalise)
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+                false => sentences,
+            }
         }
         (None, true) => bail!("a transfer variant needs a CWS corpus: set data.cws"),
         (_, false) => Vec::new(),
