@@ -165,13 +165,6 @@ mod tests {
         assert!(evaluated.allclose(&by_hand, 1e-5, 1e-5, false));
         let trained = attention.forward(&h, &mask, true);
         assert!(!trained.allclose(&evaluated, 1e-3, 1e-3, false));
-        tch::manual_seed(3);
-        let a = attention.forward(&h, &mask, true);
-        tch::manual_seed(3);
-        assert!(
-            a.equal(&attention.forward(&h, &mask, true)),
-            "same seed, same masks"
-        );
     }
 
     #[test]

@@ -25,6 +25,29 @@ pub struct ModelConfig {
     /// like [`AttentionConfig::form`].
     #[serde(default, skip_serializing_if = "CrfForm::is_ours")]
     pub crf: CrfForm,
+    /// Where dropout is applied (docs/fidelity.md, row 2); left out of the
+    /// JSON at its default.
+    #[serde(default, skip_serializing_if = "DropoutLayout::is_ours")]
+    pub dropout_layout: DropoutLayout,
+}
+
+/// Where the model drops activations in training.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DropoutLayout {
+    /// `model.dropout` on the embeddings and on the features entering the tanh layer.
+    #[default]
+    Ours,
+    /// The released code's rates, `model.dropout` not read: 0.3 on the
+    /// embeddings, 0.3 on each BiLSTM's input (its own mask), 0.4 on each
+    /// BiLSTM's output, 0.3 after the tanh layer, 0.3 on the discriminator's input.
+    Released,
+}
+
+impl DropoutLayout {
+    pub fn is_ours(&self) -> bool {
+        *self == DropoutLayout::Ours
+    }
 }
 
 /// Which scores the CRF of §3.4 learns (docs/fidelity.md, row 6).
@@ -194,6 +217,7 @@ impl Default for ModelConfig {
             }),
             attention: Some(AttentionConfig::default()),
             crf: CrfForm::Ours,
+            dropout_layout: DropoutLayout::Ours,
         }
     }
 }
@@ -224,6 +248,50 @@ pub struct TrainConfig {
     /// The arithmetic of the layers: fp32, or bf16 with fp32 weights and CRF
     /// ([`crate::precision`]).
     pub precision: Precision,
+    /// Whether a step of one task moves the other task's weights through
+    /// Adam's moments (docs/fidelity.md, row 4). Left out of the JSON at its
+    /// default, like [`AttentionConfig::form`].
+    #[serde(skip_serializing_if = "InactiveStep::is_skip")]
+    pub inactive_task_step: InactiveStep,
+    /// How training sentences are grouped into batches (row 8).
+    #[serde(skip_serializing_if = "Batching::is_bucketed")]
+    pub batching: Batching,
+}
+
+/// What Adam does with the weights a step's loss does not reach (the other
+/// task's private layers): row 4 of docs/fidelity.md.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InactiveStep {
+    /// Leave them alone (PyTorch with gradients set to `None`).
+    #[default]
+    Skip,
+    /// The released code: one Adam over `is_ner·L_ner + (1−is_ner)·L_cws + λ·L_adv`
+    /// gives them zero gradients, and Adam still moves them by its moments.
+    Adam,
+}
+
+impl InactiveStep {
+    pub fn is_skip(&self) -> bool {
+        *self == InactiveStep::Skip
+    }
+}
+
+/// How an epoch's sentences are batched (row 8 of docs/fidelity.md).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Batching {
+    /// Shuffled, then grouped by length (less padding); every sentence used.
+    #[default]
+    Bucketed,
+    /// The released code: shuffled, in that order, the last partial batch dropped.
+    Random,
+}
+
+impl Batching {
+    pub fn is_bucketed(&self) -> bool {
+        *self == Batching::Bucketed
+    }
 }
 
 impl Default for TrainConfig {
@@ -236,6 +304,8 @@ impl Default for TrainConfig {
             patience: 5,
             seed: 1,
             precision: Precision::Fp32,
+            inactive_task_step: InactiveStep::Skip,
+            batching: Batching::Bucketed,
         }
     }
 }

@@ -11,7 +11,7 @@ use tch::{nn, Device, Kind, Tensor};
 use crate::adversarial::TaskDiscriminator;
 use crate::attention::SelfAttention;
 use crate::bilstm::{length_mask, xavier, BiLstm};
-use crate::config::ModelConfig;
+use crate::config::{DropoutLayout, ModelConfig};
 use crate::crf::Crf;
 use crate::embedding::CharEmbedding;
 use crate::precision::{cast, linear, Precision};
@@ -78,6 +78,17 @@ impl Batch {
 struct Extractor {
     bilstm: BiLstm,
     attention: Option<SelfAttention>,
+    /// Dropout on the BiLSTM's input and output (the released layout's; 0 in ours).
+    rates: (f64, f64),
+}
+
+/// The released layout's rates (docs/fidelity.md, row 2).
+mod released {
+    pub const EMBEDDING: f64 = 0.3;
+    pub const LSTM_INPUT: f64 = 0.3;
+    pub const LSTM_OUTPUT: f64 = 0.4;
+    pub const AFTER_TANH: f64 = 0.3;
+    pub const DISCRIMINATOR: f64 = 0.3;
 }
 
 impl Extractor {
@@ -87,7 +98,15 @@ impl Extractor {
         let attention = cfg
             .attention
             .map(|a| SelfAttention::new(attention, width, a.heads, a.form));
-        Self { bilstm, attention }
+        let rates = match cfg.dropout_layout {
+            DropoutLayout::Ours => (0.0, 0.0),
+            DropoutLayout::Released => (released::LSTM_INPUT, released::LSTM_OUTPUT),
+        };
+        Self {
+            bilstm,
+            attention,
+            rates,
+        }
     }
 
     fn output_dim(&self) -> i64 {
@@ -95,7 +114,9 @@ impl Extractor {
     }
 
     fn forward(&self, xs: &Tensor, batch: &Batch, train: bool) -> Tensor {
-        let h = self.bilstm.forward(xs, &batch.lengths); // [batch, seq, 2*hidden]
+        let xs = dropout(xs, self.rates.0, train); // a mask of its own
+        let h = self.bilstm.forward(&xs, &batch.lengths); // [batch, seq, 2*hidden]
+        let h = dropout(&h, self.rates.1, train);
         match &self.attention {
             Some(attention) => attention.forward(&h, &batch.mask, train),
             None => h,
@@ -148,7 +169,9 @@ pub struct Model {
     shared: Option<Extractor>,
     discriminator: Option<TaskDiscriminator>,
     lambda: f64,
-    dropout: f64,
+    /// Dropout on the embeddings, before the tanh layer, after it, and on the
+    /// discriminator's input.
+    dropout: Rates,
     /// The kind activations are computed in (fp32, or bf16 under mixed precision).
     compute: Kind,
 }
@@ -179,7 +202,7 @@ impl Model {
             shared,
             discriminator,
             lambda: cfg.lambda().unwrap_or(0.0),
-            dropout: cfg.dropout,
+            dropout: Rates::of(cfg),
             compute: Kind::Float,
         }
     }
@@ -210,14 +233,16 @@ impl Model {
     fn emissions(&self, task: Task, batch: &Batch, train: bool) -> (Tensor, Option<Tensor>) {
         let head = self.head(task);
         let xs = cast(&self.embedding.forward(&batch.ids), self.compute);
-        let xs = dropout(&xs, self.dropout, train); // [batch, seq, d_e]
+        let xs = dropout(&xs, self.dropout.embedding, train); // [batch, seq, d_e]
         let private = head.private.forward(&xs, batch, train);
         let shared = self.shared.as_ref().map(|s| s.forward(&xs, batch, train));
         let joined = match &shared {
             Some(shared) => Tensor::cat(&[&private, shared], 2), // H'': [batch, seq, 4*hidden]
             None => private,
         };
-        let hidden = linear(&head.hidden, &dropout(&joined, self.dropout, train)).tanh(); // [batch, seq, hidden]
+        let joined = dropout(&joined, self.dropout.before_tanh, train);
+        let hidden = linear(&head.hidden, &joined).tanh(); // [batch, seq, hidden]
+        let hidden = dropout(&hidden, self.dropout.after_tanh, train);
         let emissions = cast(&linear(&head.project, &hidden), Kind::Float);
         (emissions, shared.map(|s| cast(&s, Kind::Float)))
     }
@@ -230,7 +255,10 @@ impl Model {
                 .crf
                 .neg_log_likelihood(&emissions, &batch.tags, &batch.mask);
         let adversarial = match (&self.discriminator, shared) {
-            (Some(disc), Some(shared)) => Some(disc.loss(&shared, &batch.mask, task as i64)),
+            (Some(disc), Some(shared)) => {
+                let shared = dropout(&shared, self.dropout.discriminator, true);
+                Some(disc.loss(&shared, &batch.mask, task as i64))
+            }
             _ => None,
         };
         Losses {
@@ -253,6 +281,34 @@ impl Model {
             let (emissions, _) = self.emissions(task, batch, false);
             self.head(task).crf.decode(&emissions, &batch.lengths_vec)
         })
+    }
+}
+
+/// The model's dropout rates outside the BiLSTMs, by layout.
+#[derive(Debug, Clone, Copy)]
+struct Rates {
+    embedding: f64,
+    before_tanh: f64,
+    after_tanh: f64,
+    discriminator: f64,
+}
+
+impl Rates {
+    fn of(cfg: &ModelConfig) -> Self {
+        match cfg.dropout_layout {
+            DropoutLayout::Ours => Self {
+                embedding: cfg.dropout,
+                before_tanh: cfg.dropout,
+                after_tanh: 0.0,
+                discriminator: 0.0,
+            },
+            DropoutLayout::Released => Self {
+                embedding: released::EMBEDDING,
+                before_tanh: 0.0,
+                after_tanh: released::AFTER_TANH,
+                discriminator: released::DISCRIMINATOR,
+            },
+        }
     }
 }
 
@@ -342,6 +398,39 @@ mod tests {
             Precision::Fp32 => 1e-5,
             Precision::Bf16 => 2e-2,
         }
+    }
+
+    #[test]
+    fn the_released_dropout_layout_only_moves_dropout() {
+        let sentences: [(&[i64], &[i64]); 2] = [(&[3, 4, 5, 6], &[1, 2, 0, 0]), (&[7, 8], &[0, 3])];
+        let batch = Batch::new(&sentences, Device::Cpu);
+        let mut released = small(Variant::Full);
+        released.dropout_layout = DropoutLayout::Released;
+        let build = |cfg: &ModelConfig| {
+            tch::manual_seed(17);
+            let vs = nn::VarStore::new(Device::Cpu);
+            let model = Model::new(&vs.root(), cfg, dims(), None);
+            (vs, model)
+        };
+        let (ours_vs, ours) = build(&small(Variant::Full));
+        let (released_vs, released) = build(&released);
+        assert_eq!(
+            ours_vs.variables().len(),
+            released_vs.variables().len(),
+            "no new weights"
+        );
+        // Dropout off: the same function of the same weights.
+        let (eval_ours, _) = ours.emissions(Task::Ner, &batch, false);
+        let (eval_released, _) = released.emissions(Task::Ner, &batch, false);
+        assert!(eval_ours.allclose(&eval_released, 1e-6, 1e-6, false));
+        // In training the layouts drop different activations.
+        let train = |model: &Model| {
+            tch::manual_seed(5);
+            model.emissions(Task::Ner, &batch, true).0
+        };
+        // (Same seed, same masks is tested in processes of their own, in
+        // tests/training.rs: unit tests share libtorch's generator.)
+        assert!(!train(&ours).allclose(&train(&released), 1e-3, 1e-3, false));
     }
 
     #[test]

@@ -242,3 +242,42 @@ fn checkpoints_are_fp32_and_resume_into_either_precision() {
     assert_eq!(switched.state().records.len(), 4);
     assert_eq!(numbers(&switched)[..2], numbers(&straight)[..2]);
 }
+
+/// The full model with every released-code detail of docs/fidelity.md that
+/// is a model or training setting, dropout layout aside.
+fn released_details() -> (ModelConfig, TrainConfig) {
+    use atner::config::{AttentionForm, Batching, CrfForm, DiscriminatorPool, InactiveStep};
+    let mut model = small(Variant::Full);
+    model.crf = CrfForm::Released;
+    if let Some(a) = model.attention.as_mut() {
+        a.form = AttentionForm::Released;
+    }
+    if let Some(adversarial) = model.transfer.as_mut().and_then(|t| t.adversarial.as_mut()) {
+        adversarial.pool = DiscriminatorPool::Padded;
+    }
+    let mut train = schedule(40, 3);
+    train.inactive_task_step = InactiveStep::Adam;
+    train.batching = Batching::Random;
+    (model, train)
+}
+
+#[test]
+fn the_released_details_still_overfit_and_repeat_their_numbers() {
+    let _serial = serial();
+    tch::set_num_threads(1);
+    let data = tiny_data();
+    let (model, train) = released_details();
+    let mut trainer = Trainer::new(&model, &train, &data, None, Device::Cpu);
+    trainer.fit(|_| {});
+    let best = trainer.state().best().expect("trained");
+    assert_eq!(best.dev.overall.f1(), 100.0, "{:?}", best.dev.overall);
+
+    let mut with_dropout = model.clone();
+    with_dropout.dropout_layout = atner::config::DropoutLayout::Released;
+    let run = || {
+        let mut t = Trainer::new(&with_dropout, &schedule(3, 4), &data, None, Device::Cpu);
+        t.fit(|_| {});
+        numbers(&t)
+    };
+    assert_eq!(run(), run());
+}

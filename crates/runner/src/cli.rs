@@ -306,7 +306,7 @@ impl TrainArgs {
         let mut set = Vec::new();
         for assignment in &self.set {
             let (key, value) = crate::overrides::parse_assignment(assignment)?;
-            cfg = crate::overrides::apply(&cfg, &key, value.clone())?;
+            cfg = crate::plan::apply_setting(&cfg, &key, value.clone())?;
             set.push((key, value));
         }
         cfg.data.resolve_paths(&std::env::current_dir()?);

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::dataset::{CwsFiles, NerFiles, Source, VectorFiles};
 use crate::overrides::{applies, apply};
-use crate::spec::{ExperimentSpec, ModelDefaults, Part, VariantSpec};
+use crate::spec::{ExperimentSpec, ModelDefaults, Part, Preset, VariantSpec};
 
 /// Bumped whenever training would compute different numbers for the same
 /// configuration, so that old results are never mistaken for new ones.
@@ -214,7 +214,7 @@ pub fn expand(
                 .collect();
             let mut config = base.clone();
             for (key, value) in &cell {
-                config = apply(&config, key, serde_json::to_value(value)?)
+                config = apply_setting(&config, key, serde_json::to_value(value)?)
                     .with_context(|| format!("grid key {key:?} for variant {:?}", variant.name))?;
             }
             config.data.resolve_paths(&spec.base);
@@ -268,11 +268,27 @@ fn variant_config(
         model,
         train: spec.train.clone(),
     };
-    for (key, value) in &variant.set {
+    // A preset first, so that any setting given beside it wins.
+    let in_variant = variant
+        .set
+        .get("preset")
+        .map(serde_json::to_value)
+        .transpose()?;
+    let in_flags = set
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "preset")
+        .map(|(_, v)| v.clone());
+    let preset = match in_flags.or(in_variant) {
+        Some(value) => parse_preset(&value)?,
+        None => spec.model.preset,
+    };
+    apply_preset(&mut config, preset);
+    for (key, value) in variant.set.iter().filter(|(k, _)| *k != "preset") {
         config = apply(&config, key, serde_json::to_value(value)?)
             .with_context(|| format!("variant {:?}", variant.name))?;
     }
-    for (key, value) in set {
+    for (key, value) in set.iter().filter(|(k, _)| k != "preset") {
         if applies(&config, key) {
             config = apply(&config, key, value.clone())
                 .with_context(|| format!("variant {:?}", variant.name))?;
@@ -303,8 +319,53 @@ pub fn model_config(defaults: &ModelDefaults, parts: &[Part]) -> anyhow::Result<
             ..AttentionConfig::default()
         }),
         crf: Default::default(),
+        dropout_layout: Default::default(),
     })
 }
+
+fn parse_preset(value: &serde_json::Value) -> anyhow::Result<Preset> {
+    serde_json::from_value(value.clone())
+        .map_err(|_| anyhow::anyhow!("preset = {value}: expected \"ours\" or \"released\""))
+}
+
+/// Applies one setting: `preset` switches its details, any other key is a
+/// dotted path (`overrides::apply`).
+pub fn apply_setting(
+    config: &RunConfig,
+    key: &str,
+    value: serde_json::Value,
+) -> anyhow::Result<RunConfig> {
+    if key != "preset" {
+        return apply(config, key, value);
+    }
+    let mut config = config.clone();
+    apply_preset(&mut config, parse_preset(&value)?);
+    Ok(config)
+}
+
+/// Switches every detail `preset` names; [`Preset::Ours`] changes nothing.
+pub fn apply_preset(config: &mut RunConfig, preset: Preset) {
+    use atner::config::{AttentionForm, Batching, CrfForm, DiscriminatorPool, DropoutLayout};
+    if preset == Preset::Ours {
+        return;
+    }
+    let model = &mut config.model;
+    model.crf = CrfForm::Released;
+    model.dropout_layout = DropoutLayout::Released;
+    if let Some(attention) = model.attention.as_mut() {
+        attention.form = AttentionForm::Released;
+    }
+    if let Some(adversarial) = model.transfer.as_mut().and_then(|t| t.adversarial.as_mut()) {
+        adversarial.pool = DiscriminatorPool::Padded;
+    }
+    config.train.inactive_task_step = atner::config::InactiveStep::Adam;
+    config.train.batching = Batching::Random;
+    config.train.epochs = RELEASED_EPOCHS;
+    config.data.cws_normalise = true;
+}
+
+/// The released code's WeiboNER schedule (docs/fidelity.md, row 1).
+pub const RELEASED_EPOCHS: usize = 140;
 
 /// Every combination of grid values, keys in sorted order.
 fn combinations(grid: &BTreeMap<String, Vec<toml::Value>>) -> Vec<Vec<(String, toml::Value)>> {
@@ -337,6 +398,60 @@ mod tests {
 
     fn config() -> RunConfig {
         RunConfig::default()
+    }
+
+    #[test]
+    fn the_released_preset_switches_every_detail_and_a_setting_beside_it_wins() {
+        let spec: ExperimentSpec = toml::from_str(
+            "name = \"x\"\n[[variant]]\nname = \"full\"\nparts = [\"cws\", \"shared\", \"adversarial\", \"attention\"]\n",
+        )
+        .expect("spec");
+        let set = |pairs: &[(&str, serde_json::Value)]| PlanOptions {
+            set: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            ..PlanOptions::default()
+        };
+        let ours = expand(&spec, &PlanOptions::default(), no_checksums).expect("plan");
+        let released = "released".into();
+        let options = set(&[("preset", released), ("train.epochs", 7.into())]);
+        let runs = expand(&spec, &options, no_checksums).expect("plan");
+        let (c, o) = (&runs[0].config, &ours[0].config);
+        assert_ne!(runs[0].id, ours[0].id);
+        assert_eq!(c.model.crf, atner::config::CrfForm::Released);
+        assert_eq!(
+            c.model.dropout_layout,
+            atner::config::DropoutLayout::Released
+        );
+        assert_eq!(
+            c.model.attention.map(|a| a.form),
+            Some(atner::config::AttentionForm::Released)
+        );
+        let pool = c
+            .model
+            .transfer
+            .as_ref()
+            .and_then(|t| t.adversarial)
+            .map(|a| a.pool);
+        assert_eq!(pool, Some(atner::config::DiscriminatorPool::Padded));
+        assert_eq!(c.train.batching, atner::config::Batching::Random);
+        assert_eq!(
+            c.train.inactive_task_step,
+            atner::config::InactiveStep::Adam
+        );
+        assert!(c.data.cws_normalise);
+        assert_eq!(
+            (c.train.epochs, o.train.epochs),
+            (7, 30),
+            "the flag beside the preset wins"
+        );
+        let wrong = set(&[("preset", "sideways".into())]);
+        let err = format!(
+            "{:#}",
+            expand(&spec, &wrong, no_checksums).expect_err("refused")
+        );
+        assert!(err.contains("expected \"ours\" or \"released\""), "{err}");
     }
 
     #[test]

@@ -49,6 +49,22 @@ pub struct ModelDefaults {
     pub dropout: f64,
     pub heads: i64,
     pub lambda: f64,
+    /// Every implementation detail at once (docs/fidelity.md); `--set
+    /// preset=released` does the same from the command line.
+    pub preset: Preset,
+}
+
+/// A set of implementation details switched together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// Today's defaults: each setting at its default.
+    #[default]
+    Ours,
+    /// The released code's details (docs/fidelity.md, rows 1–4 and 6–9):
+    /// attention form, CRF, discriminator pool, dropout layout,
+    /// inactive-task Adam steps, random batches, CWS normalisation, 140 epochs.
+    Released,
 }
 
 impl Default for ModelDefaults {
@@ -58,6 +74,7 @@ impl Default for ModelDefaults {
             dropout: 0.3,
             heads: 8,
             lambda: 0.06,
+            preset: Preset::Ours,
         }
     }
 }

@@ -6,6 +6,8 @@
 
 use tch::{Kind, Tensor};
 
+use crate::config::InactiveStep;
+
 const BETA1: f64 = 0.9;
 const BETA2: f64 = 0.999;
 const EPS: f64 = 1e-8;
@@ -19,6 +21,7 @@ pub struct Adam {
     pub(crate) step: i64,
     lr: f64,
     clip: f64,
+    inactive: InactiveStep,
 }
 
 impl Adam {
@@ -32,7 +35,14 @@ impl Adam {
             step: 0,
             lr,
             clip,
+            inactive: InactiveStep::Skip,
         }
+    }
+
+    /// The same optimiser, treating weights outside a step's graph as `inactive` says.
+    pub fn with_inactive_step(mut self, inactive: InactiveStep) -> Self {
+        self.inactive = inactive;
+        self
     }
 
     /// Back-propagates `loss`, clips, and updates the parameters `loss` depends on.
@@ -67,7 +77,12 @@ impl Adam {
         for (i, grad) in grads.into_iter().enumerate() {
             // Gradients are never written to: autograd may hand back a
             // broadcast view (the gradient of a sum), which in-place ops reject.
-            let Some(grad) = grad else { continue };
+            let grad = match (grad, self.inactive) {
+                (Some(grad), _) => grad,
+                (None, InactiveStep::Skip) => continue,
+                // A zero gradient: the moments decay and still move the weight.
+                (None, InactiveStep::Adam) => self.params[i].1.zeros_like(),
+            };
             let grad = if scale == 1.0 { grad } else { grad * scale };
             let _ = self.m[i].lerp_(&grad, 1.0 - BETA1);
             let _ = self.v[i].lerp_(&grad.square(), 1.0 - BETA2);
@@ -154,6 +169,44 @@ mod tests {
         let loss = (&w * Tensor::from_slice(&[3.0f32, 0.0])).sum(Kind::Float);
         adam.backward_step(&loss);
         assert!(w.equal(&Tensor::from_slice(&[1.0f32, -2.0])), "{w}");
+    }
+
+    #[test]
+    fn an_inactive_weight_is_skipped_or_moved_by_its_moments() {
+        let (lr, g1) = (0.01, [0.3f64, -0.4]);
+        for inactive in [InactiveStep::Skip, InactiveStep::Adam] {
+            let w = Tensor::from_slice(&[0.5f32, -1.0]).set_requires_grad(true);
+            let other = Tensor::from_slice(&[2.0f32]).set_requires_grad(true);
+            let params = vec![
+                ("w".into(), w.shallow_clone()),
+                ("x".into(), other.shallow_clone()),
+            ];
+            let mut adam = Adam::new(params, lr, 5.0).with_inactive_step(inactive);
+            let g = Tensor::from_slice(&g1).to_kind(Kind::Float);
+            adam.backward_step(&((&w * &g).sum(Kind::Float) + &other * 1.0).sum(Kind::Float));
+            let after_one = Vec::<f32>::try_from(&w.detach()).unwrap();
+            // Step 2 reaches only `other`: w's gradient is undefined.
+            adam.backward_step(&(&other * 2.0).sum(Kind::Float));
+            let after_two = Vec::<f32>::try_from(&w.detach()).unwrap();
+            for k in 0..2 {
+                let expected = match inactive {
+                    InactiveStep::Skip => after_one[k] as f64,
+                    InactiveStep::Adam => {
+                        // Algorithm 1 with g = 0 at step 2.
+                        let m = BETA1 * (1.0 - BETA1) * g1[k];
+                        let v = BETA2 * (1.0 - BETA2) * g1[k] * g1[k];
+                        let (m_hat, v_hat) = (m / (1.0 - BETA1.powi(2)), v / (1.0 - BETA2.powi(2)));
+                        after_one[k] as f64 - lr * m_hat / (v_hat.sqrt() + EPS)
+                    }
+                };
+                assert!(
+                    (after_two[k] as f64 - expected).abs() < 1e-6,
+                    "{inactive:?}: {after_two:?}"
+                );
+            }
+            let moved = after_two != after_one;
+            assert_eq!(moved, inactive == InactiveStep::Adam);
+        }
     }
 
     #[test]

@@ -122,7 +122,8 @@ impl<'a> Trainer<'a> {
             cws_tags: data.cws_tags.len() as i64,
         };
         let model = Model::new(&vs.root(), model_cfg, dims, embedding).in_precision(cfg.precision);
-        let adam = Adam::new(vs.variables().into_iter().collect(), cfg.lr, cfg.clip);
+        let adam = Adam::new(vs.variables().into_iter().collect(), cfg.lr, cfg.clip)
+            .with_inactive_step(cfg.inactive_task_step);
         Self {
             best_weights: Vec::new(),
             vs,
@@ -182,9 +183,10 @@ impl<'a> Trainer<'a> {
 
     fn train_batches(&mut self, rng: &mut ChaCha8Rng) -> LossSums {
         let bs = self.cfg.batch_size;
-        let ner = batches::shuffled(&self.data.ner_train, bs, rng);
+        let how = self.cfg.batching;
+        let ner = batches::training(&self.data.ner_train, bs, how, rng);
         let cws = if self.model.has_cws() && !self.data.cws_train.is_empty() {
-            batches::shuffled(&self.data.cws_train, bs, rng)
+            batches::training(&self.data.cws_train, bs, how, rng)
         } else {
             Vec::new()
         };
