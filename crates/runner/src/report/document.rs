@@ -382,6 +382,14 @@ pub fn render(doc: &Document) -> String {
         }
     }
 
+    if let Some(t) = doc.extra_tables.iter().find(|t| t.id == "configurations") {
+        md.push_str("## Every configuration\n\n");
+        md.push_str("These runs hold several configurations of the same parts (a preset, a setting, a grid value): the paper's tables above average them per variant, this table keeps them apart.\n\n");
+        md.push_str(&t.markdown());
+        md.push('\n');
+        md.push_str(&files_line(t));
+    }
+
     for (i, heading) in [
         (1, "Table 2: WeiboNER"),
         (2, "Table 3: WeiboNER, updated release"),

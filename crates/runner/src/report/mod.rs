@@ -23,6 +23,7 @@
 
 pub mod aggregate;
 pub mod chart;
+pub mod configurations;
 pub mod document;
 pub mod paper;
 pub mod reproduction;
@@ -295,6 +296,9 @@ pub fn report(mut request: ReportRequest) -> anyhow::Result<Written> {
         }
     }
     if let Some(t) = tables::protocol_gap(&measured.groups) {
+        extra_tables.push(t);
+    }
+    if let Some(t) = configurations::table(&measured.sources) {
         extra_tables.push(t);
     }
     for t in &extra_tables {

@@ -1,0 +1,265 @@
+//! One row per configuration (dataset × variant name × grid cell other than
+//! the seed) with dev and test F1 over seeds and a paired test against a
+//! reference row: how any ablation a user writes (the released-code details
+//! of `experiments/fidelity.toml`, a grid over `data.embeddings`) is read,
+//! where the paper's tables would average such runs into one row.
+//!
+//! The reference of a configuration is the configuration of the same dataset
+//! and parts whose variant name is the paper's (`baseline`, `full`, …) and
+//! whose cell is empty; without one, the first configuration of those parts
+//! in name order. The test is [`super::verdict::sign_flip_p`] over the seeds
+//! both have (the seed is the unit), on dev F1 (to decide on) and on test F1
+//! of the dev-selected epoch (to read afterwards).
+
+use std::collections::BTreeMap;
+
+use atner::train::TrainState;
+
+use super::aggregate::Stat;
+use super::paper;
+use super::source::Source;
+use super::tables::{Cell, ColumnGroup, Row, Table};
+use super::verdict::sign_flip_p;
+use crate::store::RunResult;
+
+/// What identifies a configuration: dataset label, parts, variant name, cell.
+type Key = (String, Option<&'static str>, String, String);
+
+/// Per seed: (dev F1, test F1) at the dev-selected epoch.
+type Scores = BTreeMap<u64, (f64, f64)>;
+
+/// The table, or `None` when every (dataset, parts) has one configuration
+/// (the paper's tables already show each).
+pub fn table(sources: &[Source]) -> Option<Table> {
+    let configs = collect(sources);
+    let shared = configs.keys().any(|k| {
+        configs
+            .keys()
+            .filter(|o| (&o.0, o.1) == (&k.0, k.1))
+            .count()
+            > 1
+    });
+    if !shared {
+        return None;
+    }
+    let mut rows = Vec::new();
+    let mut last: Option<(String, Option<&str>)> = None;
+    for (key, scores) in &configs {
+        let reference = reference(&configs, key);
+        let group = (key.0.clone(), key.1);
+        let rule = last.as_ref().is_some_and(|l| *l != group);
+        rows.push(row(key, scores, reference.map(|r| (r, &configs[r])), rule));
+        last = Some(group);
+    }
+    Some(Table {
+        id: "configurations".into(),
+        title: "Every configuration: F1 (%) over seeds, and the paired difference from its reference".into(),
+        lead: ["Dataset", "Configuration", "seeds"].map(String::from).to_vec(),
+        groups: vec![
+            group("dev (decide on this)"),
+            group("test, dev-selected epoch (read after deciding)"),
+        ],
+        rows,
+        notes: vec![
+            "A configuration is a variant name and its grid cell other than the seed. Its reference (named in the last column of each group) is the configuration of the same dataset and parts named as the paper's variant with no other grid value, else the first of those parts by name. Δ is the mean over the seeds both have of (this − reference); p is an exact two-sided sign-flip test of that mean (the seed is the unit; three seeds can never reach p < 0.25). No correction for multiple comparisons.".into(),
+        ],
+    })
+}
+
+fn group(title: &str) -> ColumnGroup {
+    ColumnGroup {
+        title: title.into(),
+        columns: ["F1", "Δ vs reference", "p", "reference"]
+            .map(String::from)
+            .to_vec(),
+    }
+}
+
+fn collect(sources: &[Source]) -> BTreeMap<Key, Scores> {
+    let mut configs: BTreeMap<Key, Scores> = BTreeMap::new();
+    for r in sources.iter().flat_map(|s| &s.results) {
+        if let Some(scores) = selected(&r.state) {
+            configs
+                .entry(key(r))
+                .or_default()
+                .entry(r.config.train.seed)
+                .or_insert(scores);
+        }
+    }
+    configs
+}
+
+fn key(r: &RunResult) -> Key {
+    let c = &r.config;
+    let dataset = format!(
+        "{} ({})",
+        c.data.ner.label(),
+        super::significance::mode_name(c.data.mode)
+    );
+    let transfer = c.model.transfer.as_ref();
+    let adversarial = transfer.is_some_and(|t| t.adversarial.is_some());
+    let parts = paper::variant_of(transfer.is_some(), adversarial, c.model.attention.is_some());
+    let cell: Vec<String> = r
+        .cell
+        .iter()
+        .filter(|(k, _)| k.as_str() != "seed")
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    (
+        dataset,
+        parts.map(|v| v.name()),
+        c.variant.clone(),
+        cell.join(", "),
+    )
+}
+
+fn selected(state: &TrainState) -> Option<(f64, f64)> {
+    let best = state.best()?;
+    Some((best.dev.overall.f1(), best.test.overall.f1()))
+}
+
+fn reference<'a>(configs: &'a BTreeMap<Key, Scores>, key: &Key) -> Option<&'a Key> {
+    let peers = || configs.keys().filter(|o| (&o.0, o.1) == (&key.0, key.1));
+    let named = peers().find(|o| Some(o.2.as_str()) == o.1 && o.3.is_empty());
+    named.or_else(|| peers().next())
+}
+
+fn row(key: &Key, scores: &Scores, reference: Option<(&Key, &Scores)>, rule: bool) -> Row {
+    let label = match key.3.is_empty() {
+        true => key.2.clone(),
+        false => format!("{} ({})", key.2, key.3),
+    };
+    let mut cells = vec![
+        Cell::Text(key.0.clone()),
+        Cell::Text(label),
+        Cell::Text(scores.len().to_string()),
+    ];
+    for pick in [|s: &(f64, f64)| s.0, |s: &(f64, f64)| s.1] {
+        let values: Vec<f64> = scores.values().map(pick).collect();
+        cells.push(Stat::of(&values).map_or(Cell::Blank, Cell::Stat));
+        cells.extend(comparison(key, scores, reference, pick));
+    }
+    Row {
+        cells,
+        n: vec![Some(scores.len()), Some(scores.len())],
+        rule_before: rule,
+    }
+}
+
+/// Δ, p and the reference's name, or blanks for the reference itself.
+fn comparison(
+    key: &Key,
+    scores: &Scores,
+    reference: Option<(&Key, &Scores)>,
+    pick: fn(&(f64, f64)) -> f64,
+) -> [Cell; 3] {
+    let Some((r, theirs)) = reference.filter(|(r, _)| *r != key) else {
+        return [Cell::Blank, Cell::Blank, Cell::Text("(reference)".into())];
+    };
+    let diffs: Vec<f64> = scores
+        .iter()
+        .filter_map(|(seed, s)| Some(pick(s) - pick(theirs.get(seed)?)))
+        .collect();
+    let name = Cell::Text(r.2.clone());
+    if diffs.is_empty() {
+        return [Cell::Blank, Cell::Blank, name];
+    }
+    let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
+    let p = match diffs.len() >= 2 {
+        true => format!("{:.3}", sign_flip_p(&diffs)),
+        false => "–".into(),
+    };
+    [Cell::Delta(mean), Cell::Text(p), name]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use atner::metrics::{Counts, Scores};
+    use atner::train::EpochRecord;
+
+    /// A finished run of `variant` (the full model's parts) with the given
+    /// correct counts out of 100 guessed and 100 gold entities: F1 = correct %.
+    fn run(variant: &str, seed: u64, dev: u64, test: u64) -> RunResult {
+        let scores = |correct| Scores {
+            overall: Counts::new(correct, 100, 100),
+            ..Scores::default()
+        };
+        let record = EpochRecord {
+            epoch: 1,
+            ner_loss: 1.0,
+            cws_loss: None,
+            adversarial_loss: None,
+            discriminator_accuracy: None,
+            dev: scores(dev),
+            test: scores(test),
+            train_seconds: 1.0,
+            eval_seconds: 1.0,
+            train_chars: 1,
+        };
+        let mut config = crate::plan::RunConfig {
+            variant: variant.into(),
+            ..Default::default()
+        };
+        config.train.seed = seed;
+        RunResult {
+            id: format!("{variant}-{seed}"),
+            config,
+            cell: [("seed".to_string(), seed.to_string())].into(),
+            data: crate::execute::DataSummary {
+                ner_sentences: [1, 1, 1],
+                cws_sentences: 0,
+                vocab_size: 1,
+                embedding_token_coverage: None,
+                embedding_type_coverage: None,
+                checksums: Vec::new(),
+                files: Vec::new(),
+            },
+            state: TrainState {
+                records: vec![record],
+                best_epoch: Some(1),
+            },
+            wall_seconds: 1.0,
+            device: "cpu".into(),
+            threads: 1,
+        }
+    }
+
+    fn source(results: Vec<RunResult>) -> Source {
+        Source {
+            root: "results/x".into(),
+            experiment: "x".into(),
+            runs: polars::prelude::DataFrame::empty(),
+            epochs: polars::prelude::DataFrame::empty(),
+            results,
+            revisions: BTreeMap::new(),
+            duplicates: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn configurations_of_one_variant_get_rows_and_a_paired_test_against_the_papers_name() {
+        let mut results = Vec::new();
+        for seed in 1..=5 {
+            results.push(run("full", seed, 40, 30));
+            results.push(run("full released", seed, 40 + seed, 30 - seed));
+        }
+        let table = table(&[source(results)]).expect("two configurations of one variant");
+        assert_eq!(table.rows.len(), 2);
+        let cells = |i: usize| &table.rows[i].cells;
+        assert_eq!(cells(0)[1], Cell::Text("full".into()));
+        assert_eq!(cells(0)[6], Cell::Text("(reference)".into()));
+        assert_eq!(cells(1)[1], Cell::Text("full released".into()));
+        // Dev: +1..+5 over five seeds, mean +3, every sign positive: p = 2/32.
+        assert_eq!(cells(1)[4], Cell::Delta(3.0));
+        assert_eq!(cells(1)[5], Cell::Text(format!("{:.3}", 2.0 / 32.0)));
+        assert_eq!(cells(1)[6], Cell::Text("full".into()));
+        assert_eq!(cells(1)[8], Cell::Delta(-3.0), "test moves the other way");
+    }
+
+    #[test]
+    fn one_configuration_per_variant_needs_no_table() {
+        let results = vec![run("full", 1, 40, 30), run("full", 2, 41, 31)];
+        assert!(table(&[source(results)]).is_none());
+    }
+}
