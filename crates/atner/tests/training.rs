@@ -281,3 +281,39 @@ fn the_released_details_still_overfit_and_repeat_their_numbers() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn the_released_test_protocol_scores_whole_batches_of_cut_sentences() {
+    let _serial = serial();
+    tch::set_num_threads(1);
+    let mut data = tiny_data();
+    // One sentence longer than 80 characters: only its first 80 are scored.
+    let mut long = data.ner_test[5].clone();
+    let pattern = long.clone();
+    while long.chars.len() < 90 {
+        long.chars.extend(&pattern.chars);
+        long.tags.extend(&pattern.tags);
+    }
+    data.ner_test.push(long.clone());
+    let mut train = schedule(1, 2);
+    train.batch_size = 2; // 7 test sentences: three batches, the seventh not scored
+    let mut trainer = Trainer::new(&small(Variant::Baseline), &train, &data, None, Device::Cpu);
+    let record = trainer.epoch().clone();
+    let released = record.released_test.expect("measured every epoch");
+    let scored: Vec<&Encoded> = data.ner_test[..6].iter().collect();
+    let entities = |tags: &[i64]| {
+        let names = data.ner_tags.names(tags);
+        names.iter().filter(|t| t.starts_with("B-")).count() as u64
+    };
+    let expected: u64 = scored
+        .iter()
+        .map(|s| entities(&s.tags[..s.tags.len().min(80)]))
+        .sum();
+    assert_eq!(released.overall.gold, expected);
+    let all: u64 = data.ner_test.iter().map(|s| entities(&s.tags)).sum();
+    assert_eq!(
+        record.test.overall.gold, all,
+        "the honest score reads every sentence"
+    );
+    assert!(released.overall.gold < all);
+}

@@ -59,6 +59,12 @@ pub struct EpochRecord {
     pub eval_seconds: f64,
     /// Real (unpadded) characters of both tasks trained on.
     pub train_chars: u64,
+    /// Test scores under the released code's protocol (docs/fidelity.md,
+    /// rows 10–11): each sentence cut to 80 characters before tagging, the
+    /// last partial batch not scored, the strict metric. Absent in runs
+    /// trained before it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released_test: Option<Scores>,
 }
 
 impl EpochRecord {
@@ -169,13 +175,15 @@ impl<'a> Trainer<'a> {
         let started = Instant::now();
         let dev = self.score(&self.data.ner_dev);
         let test = self.score(&self.data.ner_test);
-        let record = sums.record(
+        let released_test = self.released_score(&self.data.ner_test);
+        let mut record = sums.record(
             epoch,
             dev,
             test,
             train_seconds,
             started.elapsed().as_secs_f64(),
         );
+        record.released_test = Some(released_test);
         self.keep_if_best(&record);
         self.state.records.push(record);
         self.state.records.last().expect("just pushed")
@@ -247,6 +255,34 @@ impl<'a> Trainer<'a> {
         let gold = names(sentences.iter().map(|s| s.tags.clone()).collect());
         let pred = names(self.predict(sentences));
         metrics::score(&gold, &pred, Scheme::Conlleval).expect("predictions have the gold lengths")
+    }
+
+    /// The released code's test protocol (docs/fidelity.md, rows 10–11): the
+    /// first ⌊n / batch⌋ batches of sentences (its test loop drops the rest),
+    /// each cut to 80 characters before tagging, scored strictly (a stray
+    /// I- opens no entity). Evaluation only: no random number is drawn.
+    fn released_score(&self, sentences: &[Encoded]) -> Scores {
+        let batch = self.cfg.batch_size.max(1);
+        let scored = (sentences.len() / batch) * batch;
+        let cut: Vec<Encoded> = sentences[..scored]
+            .iter()
+            .map(|s| {
+                let n = s
+                    .chars
+                    .len()
+                    .min(crate::adversarial::RELEASED_LENGTH as usize);
+                Encoded {
+                    chars: s.chars[..n].to_vec(),
+                    tags: s.tags[..n].to_vec(),
+                }
+            })
+            .collect();
+        let names = |rows: Vec<Vec<i64>>| -> Vec<Vec<String>> {
+            rows.iter().map(|r| self.data.ner_tags.names(r)).collect()
+        };
+        let gold = names(cut.iter().map(|s| s.tags.clone()).collect());
+        let pred = names(self.predict(&cut));
+        metrics::score(&gold, &pred, Scheme::StrictIob2).expect("predictions have the gold lengths")
     }
 
     /// Loads the best-dev weights and predicts dev and test with them.
@@ -336,6 +372,7 @@ impl LossSums {
             train_seconds,
             eval_seconds,
             train_chars: self.chars,
+            released_test: None,
         }
     }
 }

@@ -102,7 +102,7 @@ pub fn format_lambda(l: f64) -> String {
 
 /// Whether `name` is a score column: `<split>_[<kind>_](precision|recall|f1)`.
 pub fn is_score_column(name: &str) -> bool {
-    let splits = ["dev_", "test_selected_", "test_"];
+    let splits = ["dev_", "test_selected_", "test_", "released_"];
     splits.iter().any(|s| name.starts_with(s))
         && ["_precision", "_recall", "_f1"]
             .iter()

@@ -196,6 +196,7 @@ mod tests {
             train_seconds: 1.0,
             eval_seconds: 1.0,
             train_chars: 1,
+            released_test: None,
         };
         let mut config = crate::plan::RunConfig {
             variant: variant.into(),
