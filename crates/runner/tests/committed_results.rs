@@ -5,10 +5,13 @@
 //! read the test sets' gold tags: skipped, saying so, without the data mirror.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use runner::store::Store;
+
+mod common;
+use common::files_under as files;
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -24,24 +27,6 @@ fn stores() -> Vec<PathBuf> {
     stores.retain(|p| p.join("store.json").is_file());
     stores.sort();
     stores
-}
-
-/// Every file under `dir`, by its path relative to `dir`.
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut found = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.file_name().is_some_and(|n| n != ".gitkeep") {
-                let relative = path.strip_prefix(dir).expect("inside").to_path_buf();
-                found.insert(relative, std::fs::read(&path).expect("readable"));
-            }
-        }
-    }
-    found
 }
 
 #[test]

@@ -7,8 +7,11 @@
 //! as it was. Needs no data mirror.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
+
+mod common;
+use common::files_under;
 
 const EXPERIMENT: &str = r#"
 name = "own"
@@ -58,6 +61,16 @@ parts = ["attention"]
 name = "full"
 parts = ["cws", "shared", "adversarial", "attention"]
 "#;
+
+/// The sweep every test runs, in the scratch directory.
+const SWEEP: [&str; 6] = [
+    "sweep",
+    "own.toml",
+    "--results",
+    "results",
+    "--threads",
+    "1",
+];
 
 const NAMES: [&str; 4] = ["张三", "李四", "王小明", "赵"];
 const PLACES: [&str; 3] = ["北京", "上海", "广州市"];
@@ -161,25 +174,6 @@ fn scratch() -> tempfile::TempDir {
         .unwrap()
 }
 
-/// Every file under `dir` with its bytes, to see that nothing changed.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                files.push((path, bytes));
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 #[test]
 fn by_path_data_is_checked_trained_and_reported_and_a_changed_byte_retrains_its_readers() {
     let dir = scratch();
@@ -196,14 +190,7 @@ fn by_path_data_is_checked_trained_and_reported_and_a_changed_byte_retrains_its_
     );
 
     let results = dir.path().join("results");
-    let sweep = [
-        "sweep",
-        "own.toml",
-        "--results",
-        "results",
-        "--threads",
-        "1",
-    ];
+    let sweep = SWEEP;
     ok(runner(dir.path(), &sweep));
     let first = done_runs(&results);
     assert_eq!(first.len(), 5, "every variant trained");
@@ -252,26 +239,19 @@ fn malformed_files_stop_the_sweep_naming_file_and_line_and_leave_the_store_alone
         let dir = scratch();
         write_data(dir.path());
         let results = dir.path().join("results");
-        let sweep = [
-            "sweep",
-            "own.toml",
-            "--results",
-            "results",
-            "--threads",
-            "1",
-        ];
+        let sweep = SWEEP;
         ok(runner(
             dir.path(),
             &[&sweep[..], &["--only", "baseline"]].concat(),
         ));
-        let before = snapshot(&results);
+        let before = files_under(&results);
         std::fs::write(dir.path().join(file), text).unwrap();
         let output = runner(dir.path(), &sweep);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{file}: {text:?} was accepted");
         assert!(stderr.contains(expected), "{file}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
-        assert_eq!(snapshot(&results), before, "{file}: the store changed");
+        assert_eq!(files_under(&results), before, "{file}: the store changed");
     }
 }
 

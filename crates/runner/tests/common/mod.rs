@@ -243,3 +243,22 @@ pub fn runner_with_stdin<S: AsRef<std::ffi::OsStr>>(args: &[S], stdin: &[u8]) ->
     drop(pipe);
     child.wait_with_output().expect("runner finishes")
 }
+
+/// Every file under `dir` (but `.gitkeep`), by its path relative to `dir`,
+/// with its bytes: two trees are equal when these are.
+pub fn files_under(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut found = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n != ".gitkeep") {
+                let relative = path.strip_prefix(dir).expect("inside").to_path_buf();
+                found.insert(relative, std::fs::read(&path).expect("readable"));
+            }
+        }
+    }
+    found
+}
