@@ -20,6 +20,7 @@ pub mod predict;
 pub mod progress;
 pub mod report;
 pub mod score;
+pub mod shell;
 pub mod spec;
 pub mod status;
 pub mod store;

@@ -243,7 +243,8 @@ pub fn sha256_file(path: &Path) -> Result<String, DatasetError> {
     copy_hashing(file, &mut std::io::sink()).map_err(|e| DatasetError::io(path, e))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lower-case hexadecimal (digests, run ids).
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

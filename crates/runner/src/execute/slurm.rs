@@ -156,7 +156,7 @@ fn job_script(
 
 /// A shell word for `path`, single-quoted.
 fn quote(path: &Path) -> String {
-    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
+    crate::shell::quote(&path.display().to_string())
 }
 
 fn absolute(path: &Path) -> anyhow::Result<PathBuf> {

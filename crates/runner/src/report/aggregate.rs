@@ -63,6 +63,12 @@ impl Group {
         Dataset::of(&self.ner, &self.mode)
     }
 
+    /// Whether `other` has the same [`KEYS`]: the same runs' group.
+    pub fn same_key(&self, other: &Group) -> bool {
+        (&self.ner, &self.mode, &self.variant, self.lambda)
+            == (&other.ner, &other.mode, &other.variant, other.lambda)
+    }
+
     pub fn stat(&self, column: &str) -> Option<Stat> {
         self.stats.get(column).copied()
     }
@@ -306,7 +312,7 @@ pub fn curves(
             epoch: e as usize,
             stat,
         };
-        match curves.iter_mut().find(|(k, _)| same_key(k, &g)) {
+        match curves.iter_mut().find(|(k, _)| k.same_key(&g)) {
             Some((_, points)) => points.push(point),
             None => {
                 g.stats.clear();
@@ -319,8 +325,4 @@ pub fn curves(
     }
     curves.sort_by(|a, b| order(&a.0).partial_cmp(&order(&b.0)).expect("no NaN keys"));
     Ok(curves)
-}
-
-fn same_key(a: &Group, b: &Group) -> bool {
-    a.ner == b.ner && a.mode == b.mode && a.variant == b.variant && a.lambda == b.lambda
 }

@@ -83,10 +83,6 @@ fn colors(shown: &[&Group]) -> Vec<usize> {
     }
 }
 
-fn same_group(a: &Group, b: &Group) -> bool {
-    a.ner == b.ner && a.mode == b.mode && a.variant == b.variant && a.lambda == b.lambda
-}
-
 /// Per-run values of `column` for the runs of `group` (one per seed).
 fn run_values(runs: &DataFrame, group: &Group, column: &str) -> Vec<f64> {
     let text = |name: &str| -> Vec<Option<String>> {
@@ -234,7 +230,7 @@ pub fn charts(measured: &Measured, dir: &Path) -> anyhow::Result<Vec<ChartFile>>
                 curves
                     .iter()
                     .filter_map(|(g, points)| {
-                        let i = show.iter().position(|s| same_group(s, g))?;
+                        let i = show.iter().position(|s| s.same_key(g))?;
                         Some(Curve {
                             color: palette[i],
                             label: chart_label(g),

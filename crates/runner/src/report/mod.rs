@@ -197,21 +197,9 @@ fn canonical_command(args: &ReportArgs, sources: &[PathBuf]) -> String {
     }
     words
         .iter()
-        .map(|w| shell_word(w))
+        .map(|w| crate::shell::word(w))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// Quotes a command-line word for a shell when it needs it.
-fn shell_word(word: &str) -> String {
-    let plain = word
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_./=,:+".contains(c));
-    if plain && !word.is_empty() {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
 }
 
 /// The loaded and aggregated runs of a report.

@@ -12,7 +12,7 @@
 //! conlleval's: a sentence boundary ends every chunk, so they add up to the
 //! corpus counts (checked against each run's stored scores by the caller).
 //!
-//! The pseudo-random stream is SplitMix64 from a stated seed, so a p-value
+//! The pseudo-random stream is ChaCha8 (`rand_chacha`) from a stated seed, so a p-value
 //! is reproducible bit for bit.
 
 use std::collections::BTreeMap;
@@ -20,6 +20,8 @@ use std::collections::BTreeMap;
 use anyhow::Context;
 use atner::metrics::{score, Counts, MetricsError, Scheme};
 use atner::train::Predictions;
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 use super::aggregate::{Group, Stat};
 use super::paper::{self, Dataset};
@@ -105,14 +107,14 @@ pub fn approximate_randomization(
         .filter(|(x, y)| x != y)
         .map(|(x, y)| (*x, *y))
         .collect();
-    let mut rng = SplitMix64::new(seed);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut extreme = 0usize;
     for _ in 0..resamples {
         let (mut sa, mut sb) = (ta, tb);
         let mut bits = 0u64;
         for (i, (x, y)) in differing.iter().enumerate() {
             if i % 64 == 0 {
-                bits = rng.next();
+                bits = rng.next_u64();
             }
             if bits & 1 == 1 {
                 // Swap unit i: A gets B's counts and B gets A's.
@@ -335,7 +337,7 @@ pub fn table(
         last = Some(*dataset);
     }
     let mut all_notes = vec![format!(
-        "Paired approximate randomization over test sentences, pooled over seeds (A's run with seed s paired with B's run with seed s; units = sentences × seeds): R = {resamples} resamples, random stream SplitMix64 seeded with {seed}; two-sided p = (c + 1) / (R + 1), c = resamples with |ΔF1| ≥ the observed one. F1 A, F1 B and ΔF1 are micro scores over all paired seeds' test sentences; \"per seed\" is the mean ± std over seeds of F1(A) − F1(B), the across-seed spread; \"A > B\" counts the seeds on which A scores higher. No correction for multiple comparisons."
+        "Paired approximate randomization over test sentences, pooled over seeds (A's run with seed s paired with B's run with seed s; units = sentences × seeds): R = {resamples} resamples, random stream ChaCha8 seeded with {seed}; two-sided p = (c + 1) / (R + 1), c = resamples with |ΔF1| ≥ the observed one. F1 A, F1 B and ΔF1 are micro scores over all paired seeds' test sentences; \"per seed\" is the mean ± std over seeds of F1(A) − F1(B), the across-seed spread; \"A > B\" counts the seeds on which A scores higher. No correction for multiple comparisons."
     )];
     all_notes.extend(notes);
     Table {
@@ -370,33 +372,9 @@ fn trim_p(p: f64) -> String {
 }
 
 /// SplitMix64 (Steele, Lea & Flood 2014): tiny, fast, and fixed forever.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn splitmix_matches_reference_values() {
-        // First outputs for seed 0 of the reference C implementation (Vigna).
-        let mut rng = SplitMix64::new(0);
-        assert_eq!(rng.next(), 0xE220_A839_7B1D_CDAF);
-        assert_eq!(rng.next(), 0x6E78_9E6A_A1B9_65F4);
-    }
 
     #[test]
     fn sentence_counts_add_up_to_corpus_counts() {

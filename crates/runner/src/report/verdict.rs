@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use atner::config::Variant;
 use atner::train::TrainState;
 
+use super::aggregate::Stat;
 use super::paper::{self, Dataset};
 use super::source::Source;
 use crate::store::RunResult;
@@ -48,19 +49,18 @@ impl Measurement {
         self.values.len()
     }
 
+    /// Mean and sample standard deviation, as every table computes them.
+    fn stat(&self) -> Option<Stat> {
+        Stat::of(&self.values)
+    }
+
     pub fn mean(&self) -> f64 {
-        self.values.iter().sum::<f64>() / self.values.len().max(1) as f64
+        self.stat().map_or(f64::NAN, |s| s.mean)
     }
 
     /// Sample standard deviation (n − 1); 0 for fewer than two values.
     pub fn std(&self) -> f64 {
-        let n = self.values.len();
-        if n < 2 {
-            return 0.0;
-        }
-        let mean = self.mean();
-        let ss: f64 = self.values.iter().map(|v| (v - mean).powi(2)).sum();
-        (ss / (n - 1) as f64).sqrt()
+        self.stat().and_then(|s| s.std).unwrap_or(0.0)
     }
 }
 
