@@ -15,6 +15,7 @@ pub fn render(measured: &Measured) -> String {
         String::from("# Reproduction of Cao et al. (EMNLP 2018): a verdict on every claim\n\n");
     md.push_str(&summary(&rows));
     md.push_str(&super::document::substitutions(measured));
+    md.push_str(&coverage(measured));
     md.push_str(&rule());
     md.push_str(&table(&rows));
     md.push_str(&stores(measured));
@@ -58,6 +59,48 @@ fn summary(rows: &[Row]) -> String {
         })
         .collect();
     let _ = writeln!(md, "{} (of {} claims).\n", counts.join("; "), rows.len());
+    md
+}
+
+/// The measured share of training characters with a pre-trained vector, per
+/// NER corpus and vectors (the same for every run that reads them).
+fn coverage(measured: &Measured) -> String {
+    let mut seen = std::collections::BTreeMap::new();
+    for r in measured.sources.iter().flat_map(|s| &s.results) {
+        let (Some(tokens), Some(types)) = (
+            r.data.embedding_token_coverage,
+            r.data.embedding_type_coverage,
+        ) else {
+            continue;
+        };
+        let data = &r.config.data;
+        let mut text = data.ner.label();
+        if let Some(cws) = data
+            .cws
+            .as_ref()
+            .filter(|_| r.config.model.transfer.is_some())
+        {
+            text = format!("{text} + {} (CWS)", cws.label());
+        }
+        let vectors = data.embeddings.as_ref().map(|e| e.label());
+        seen.entry((text, vectors.unwrap_or_default()))
+            .or_insert((tokens, types));
+    }
+    if seen.is_empty() {
+        return String::new();
+    }
+    let mut md = String::from(
+        "Measured coverage of the training characters by the pre-trained vectors:\n\n",
+    );
+    for ((ner, vectors), (tokens, types)) in seen {
+        let _ = writeln!(
+            md,
+            "- {ner} with `{vectors}`: {:.2}% of character tokens, {:.2}% of character types",
+            100.0 * tokens,
+            100.0 * types
+        );
+    }
+    md.push('\n');
     md
 }
 
