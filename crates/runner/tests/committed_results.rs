@@ -83,3 +83,44 @@ fn committed_reports_equal_a_fresh_render_of_the_committed_results() {
         );
     }
 }
+
+/// Every committed LaTeX table compiles in one article with booktabs and
+/// amsmath, where `pdflatex` is installed (Debian: texlive-latex-recommended);
+/// skipped, saying so, elsewhere.
+#[test]
+fn committed_latex_tables_compile_with_pdflatex() {
+    let found = Command::new("pdflatex").arg("--version").output();
+    if !found.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: no pdflatex (Debian: texlive-latex-recommended)");
+        return;
+    }
+    let tables: Vec<PathBuf> = files(&workspace().join("reports"))
+        .into_keys()
+        .filter(|p| p.extension().is_some_and(|e| e == "tex"))
+        .map(|p| workspace().join("reports").join(p))
+        .collect();
+    if tables.is_empty() {
+        eprintln!("skipped: no committed LaTeX table");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut doc = String::from(
+        "\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{booktabs}\n\\usepackage{amsmath}\n\\begin{document}\n",
+    );
+    for t in &tables {
+        doc.push_str(&format!("\\input{{{}}}\n\\clearpage\n", t.display()));
+    }
+    doc.push_str("\\end{document}\n");
+    std::fs::write(dir.path().join("tables.tex"), doc).expect("writable");
+    let output = Command::new("pdflatex")
+        .current_dir(dir.path())
+        .args(["-interaction=nonstopmode", "-halt-on-error", "tables.tex"])
+        .output()
+        .expect("pdflatex starts");
+    assert!(
+        output.status.success() && dir.path().join("tables.pdf").exists(),
+        "{} tables did not compile:\n{}",
+        tables.len(),
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
