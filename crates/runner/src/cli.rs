@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::plan::{DataConfig, RunConfig};
+use crate::train_command::{PrecisionArg, TrainArgs};
 
 /// Run, trust and publish the ablation study of Cao et al. (EMNLP 2018).
 #[derive(Debug, Parser)]
@@ -209,109 +209,6 @@ impl SweepArgs {
             },
             wait: self.wait,
         }))
-    }
-}
-
-/// One run from the command line; every other setting via `--set key=value`.
-#[derive(Debug, Args)]
-pub struct TrainArgs {
-    /// baseline, transfer, adversarial, self-attention or full.
-    #[arg(long, default_value = "full")]
-    pub variant: atner::config::Variant,
-    /// NER dataset: weibo, weibo-updated or sighan.
-    #[arg(long, default_value = "weibo")]
-    pub ner: String,
-    /// WeiboNER mentions: named or all.
-    #[arg(long, default_value = "named")]
-    pub mode: String,
-    /// Auxiliary CWS corpus for transfer variants (ctb6, nlpcc2016, msr).
-    #[arg(long, default_value = "ctb6")]
-    pub cws: String,
-    /// Pre-trained character vectors, or `none`.
-    #[arg(long, default_value = "char-vec-50")]
-    pub embeddings: String,
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Any setting by its dotted path, e.g. `train.epochs=5`, `lambda=0.1`.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
-    /// cpu, cuda or auto.
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
-    /// libtorch threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Arithmetic: fp32, or bf16 mixed precision (fp32 weights, optimiser and CRF).
-    #[arg(long, value_enum, default_value = "fp32")]
-    pub precision: PrecisionArg,
-}
-
-/// `--precision`: the values of `train.precision`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PrecisionArg {
-    Fp32,
-    Bf16,
-}
-
-impl PrecisionArg {
-    pub fn precision(self) -> atner::precision::Precision {
-        match self {
-            PrecisionArg::Fp32 => atner::precision::Precision::Fp32,
-            PrecisionArg::Bf16 => atner::precision::Precision::Bf16,
-        }
-    }
-
-    /// The `--set` assignment this flag stands for.
-    fn assignment(self) -> (String, serde_json::Value) {
-        let name = self.precision().name();
-        (
-            "train.precision".into(),
-            serde_json::Value::String(name.into()),
-        )
-    }
-}
-
-impl TrainArgs {
-    /// The run configuration these flags describe.
-    pub fn run_config(&self) -> anyhow::Result<RunConfig> {
-        let mut model = self.variant.model_config();
-        if self.ner == "sighan" {
-            model.hidden = 140;
-        }
-        let mut train = atner::config::TrainConfig {
-            seed: self.seed,
-            precision: self.precision.precision(),
-            ..Default::default()
-        };
-        if self.ner == "sighan" {
-            train.batch_size = 64;
-        }
-        let mode = serde_json::from_value(serde_json::Value::String(self.mode.clone()))
-            .map_err(|_| anyhow::anyhow!("--mode {:?}: expected named or all", self.mode))?;
-        fn none<F>(name: &str) -> Option<crate::dataset::Source<F>> {
-            (name != "none").then(|| name.into())
-        }
-        let mut cfg = RunConfig {
-            variant: self.variant.name().to_string(),
-            data: DataConfig {
-                ner: self.ner.as_str().into(),
-                mode,
-                cws: none(&self.cws),
-                embeddings: none(&self.embeddings),
-                ..Default::default()
-            },
-            model,
-            train,
-        };
-        let mut set = Vec::new();
-        for assignment in &self.set {
-            let (key, value) = crate::overrides::parse_assignment(assignment)?;
-            cfg = crate::plan::apply_setting(&cfg, &key, value.clone())?;
-            set.push((key, value));
-        }
-        cfg.data.resolve_paths(&std::env::current_dir()?);
-        crate::validate::check(&cfg, &set, None)?;
-        Ok(cfg)
     }
 }
 

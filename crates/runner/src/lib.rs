@@ -11,6 +11,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod config;
 pub mod data_check;
 pub mod dataset;
 pub mod execute;

@@ -16,14 +16,6 @@ const ALIASES: [(&str, &str); 6] = [
     ("hidden", "model.hidden"),
 ];
 
-/// Whether `key` means something for `config`: λ (`lambda`, or its full path)
-/// weighs the discriminator's loss, so it is passed over for variants without
-/// one, and `--set lambda=0.1` or a λ grid can cover a whole ablation.
-pub fn applies(config: &crate::plan::RunConfig, key: &str) -> bool {
-    let lambda = ["lambda", "model.transfer.adversarial.lambda"].contains(&key);
-    !lambda || config.model.lambda().is_some()
-}
-
 /// Parses `key=value`.
 pub fn parse_assignment(text: &str) -> anyhow::Result<(String, Value)> {
     let (key, value) = text

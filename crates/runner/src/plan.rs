@@ -9,12 +9,11 @@ use std::collections::BTreeMap;
 
 use anyhow::{bail, Context};
 use atner::config::{AdversarialConfig, AttentionConfig, ModelConfig, TrainConfig, TransferConfig};
-use atner::data::WeiboMode;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::dataset::{CwsFiles, NerFiles, Source, VectorFiles};
-use crate::overrides::{applies, apply};
+pub use crate::config::DataConfig;
+use crate::overrides::apply;
 use crate::spec::{ExperimentSpec, ModelDefaults, Part, Preset, VariantSpec};
 
 /// Bumped whenever training would compute different numbers for the same
@@ -30,57 +29,6 @@ use crate::spec::{ExperimentSpec, ModelDefaults, Part, Preset, VariantSpec};
 /// r7: Adam's last step no longer divides by the learning rate (r6 turned a zero
 /// learning rate into NaN weights); equal to r6 up to rounding.
 pub const CODE_REVISION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r7");
-
-/// Which corpora a run trains and evaluates on: names from
-/// `data/datasets.toml`, or one's own files by path ([`Source`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DataConfig {
-    /// The NER corpus: `weibo`, `weibo-updated`, `sighan`, or files.
-    pub ner: Source<NerFiles>,
-    /// WeiboNER mentions: `named` (Tables 2, 5) or `all` (Table 3).
-    pub mode: WeiboMode,
-    /// The auxiliary CWS corpus (`ctb6`, `nlpcc2016`, `msr`, or a file), for transfer variants.
-    pub cws: Option<Source<CwsFiles>>,
-    /// Pre-trained character vectors (`char-vec-50`, or a file); random vectors when absent.
-    pub embeddings: Option<Source<VectorFiles>>,
-    /// Seeds the dev sample of corpora without a dev file (SighanNER).
-    pub split_seed: u64,
-    /// Keep only the first N sentences of every split (smoke tests; `None`: all).
-    pub max_sentences: Option<usize>,
-    /// Normalise the CWS text as the released code does (full-width to
-    /// half-width, numbers to `0`, Latin runs to `X`; docs/fidelity.md row 9).
-    /// Left out of the JSON when off, so that earlier run ids stay.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub cws_normalise: bool,
-}
-
-impl DataConfig {
-    /// Makes the paths of by-path sources absolute (relative ones against `base`).
-    pub fn resolve_paths(&mut self, base: &std::path::Path) {
-        self.ner.resolve(base);
-        if let Some(cws) = &mut self.cws {
-            cws.resolve(base);
-        }
-        if let Some(embeddings) = &mut self.embeddings {
-            embeddings.resolve(base);
-        }
-    }
-}
-
-impl Default for DataConfig {
-    fn default() -> Self {
-        Self {
-            ner: "weibo".into(),
-            mode: WeiboMode::Named,
-            cws: Some("ctb6".into()),
-            embeddings: Some("char-vec-50".into()),
-            split_seed: 1,
-            max_sentences: None,
-            cws_normalise: false,
-        }
-    }
-}
 
 /// Everything that determines one run's numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -341,6 +289,14 @@ pub fn apply_setting(
     let mut config = config.clone();
     apply_preset(&mut config, parse_preset(&value)?);
     Ok(config)
+}
+
+/// Whether `key` means something for `config`: λ (`lambda`, or its full path)
+/// weighs the discriminator's loss, so it is passed over for variants without
+/// one, and `--set lambda=0.1` or a λ grid can cover a whole ablation.
+fn applies(config: &RunConfig, key: &str) -> bool {
+    let lambda = ["lambda", "model.transfer.adversarial.lambda"].contains(&key);
+    !lambda || config.model.lambda().is_some()
 }
 
 /// Switches every detail `preset` names; [`Preset::Ours`] changes nothing.

@@ -12,7 +12,7 @@ use anyhow::Context;
 use atner::config::TrainConfig;
 use serde::Deserialize;
 
-use crate::plan::DataConfig;
+use crate::config::DataConfig;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -18,7 +18,9 @@ use atner::train::{EpochRecord, Predictions, TrainState, Trainer};
 use tch::Device;
 
 use crate::plan::RunConfig;
-pub use prepare::{prepare, DataSummary, Prepared};
+pub use prepare::{prepare, Prepared};
+
+use crate::store::DataSummary;
 
 /// A finished run.
 pub struct Outcome {

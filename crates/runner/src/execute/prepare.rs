@@ -6,11 +6,11 @@ use anyhow::{bail, Context};
 use atner::data::{embedding_matrix, Coverage, Sentence, Vocab};
 use atner::encode::{encode, TagSet};
 use atner::train::TaskData;
-use serde::{Deserialize, Serialize};
 
 use crate::dataset::fetch::sha256_file;
 use crate::dataset::Split;
 use crate::plan::DataConfig;
+use crate::store::{DataSummary, FileRecord};
 
 /// A run's data, ready for the trainer.
 pub struct Prepared {
@@ -19,30 +19,6 @@ pub struct Prepared {
     /// Row-major `vocab × dim`, from the pre-trained vectors.
     pub embedding: Option<Vec<f32>>,
     pub summary: DataSummary,
-}
-
-/// What a report states about the data a run used.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DataSummary {
-    pub ner_sentences: [usize; 3],
-    pub cws_sentences: usize,
-    pub vocab_size: usize,
-    /// Share of training character tokens with a pre-trained vector.
-    pub embedding_token_coverage: Option<f64>,
-    pub embedding_type_coverage: Option<f64>,
-    /// SHA-256 of every file read, in a fixed order.
-    pub checksums: Vec<String>,
-    /// Every file read: path, size and SHA-256, in the same order.
-    #[serde(default)]
-    pub files: Vec<FileRecord>,
-}
-
-/// One file a run read.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FileRecord {
-    pub path: std::path::PathBuf,
-    pub bytes: u64,
-    pub sha256: String,
 }
 
 /// Reads what `cfg` names; the CWS corpus only when `transfer` is on.

@@ -207,7 +207,7 @@ mod tests {
             id: format!("{variant}-{seed}"),
             config,
             cell: [("seed".to_string(), seed.to_string())].into(),
-            data: crate::execute::DataSummary {
+            data: crate::store::DataSummary {
                 ner_sentences: [1, 1, 1],
                 cws_sentences: 0,
                 vocab_size: 1,

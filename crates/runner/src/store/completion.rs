@@ -180,7 +180,7 @@ pub(super) mod tests {
             id: run.id.clone(),
             config: run.config.clone(),
             cell: BTreeMap::new(),
-            data: crate::execute::DataSummary {
+            data: crate::store::DataSummary {
                 ner_sentences: [1, 1, 1],
                 cws_sentences: 0,
                 vocab_size: 2,

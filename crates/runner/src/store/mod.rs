@@ -30,7 +30,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use crate::execute::DataSummary;
 use crate::plan::{PlannedRun, RunConfig};
 use atner::train::TrainState;
 
@@ -171,6 +170,30 @@ fn check_format(info_path: &Path) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// What a report states about the data a run used.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DataSummary {
+    pub ner_sentences: [usize; 3],
+    pub cws_sentences: usize,
+    pub vocab_size: usize,
+    /// Share of training character tokens with a pre-trained vector.
+    pub embedding_token_coverage: Option<f64>,
+    pub embedding_type_coverage: Option<f64>,
+    /// SHA-256 of every file read, in a fixed order.
+    pub checksums: Vec<String>,
+    /// Every file read: path, size and SHA-256, in the same order.
+    #[serde(default)]
+    pub files: Vec<FileRecord>,
+}
+
+/// One file a run read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileRecord {
+    pub path: std::path::PathBuf,
+    pub bytes: u64,
+    pub sha256: String,
 }
 
 /// What a finished run records: its configuration, cell, data and training history.
