@@ -119,9 +119,10 @@ pub fn native_precisions(device: tch::Device) -> Vec<Precision> {
     }
 }
 
-/// The configuration of a case: the paper's sizes, SighanNER's d_h 140.
-fn case_config(case: &Case) -> RunConfig {
-    let mut cfg = RunConfig {
+/// The configuration of a case: the paper's sizes with the manifest's
+/// defaults for its corpus (SighanNER's d_h 140), the case's batch size.
+fn case_config(case: &Case) -> anyhow::Result<RunConfig> {
+    let cfg = RunConfig {
         variant: case.variant.name().into(),
         data: DataConfig {
             ner: case.ner.as_str().into(),
@@ -130,19 +131,17 @@ fn case_config(case: &Case) -> RunConfig {
         model: case.variant.model_config(),
         train: Default::default(),
     };
-    if case.ner == "sighan" {
-        cfg.model.hidden = 140;
-    }
+    let mut cfg = crate::plan::with_dataset_defaults(cfg)?;
     cfg.train.batch_size = case.batch_size;
     cfg.train.precision = case.precision;
-    cfg
+    Ok(cfg)
 }
 
 /// Trains one epoch of a case (+CTB6 for transfer variants) and prints a
 /// [`Measurement`] as JSON.
 pub fn one(case: &Case, threads: usize, device: &str) -> anyhow::Result<()> {
     tch::set_num_threads(threads as i32);
-    let cfg = case_config(case);
+    let cfg = case_config(case)?;
     let device = parse_device(device)?;
     crate::plan::check_run_precision(&cfg, device)?;
     let prepared = prepare(&cfg.data, cfg.model.transfer.is_some(), cfg.train.seed)?;

@@ -299,6 +299,22 @@ fn applies(config: &RunConfig, key: &str) -> bool {
     !lambda || config.model.lambda().is_some()
 }
 
+/// `cfg` with the settings the manifest gives its NER corpus (SighanNER's
+/// d_h and batch size); a corpus by path has none.
+pub fn with_dataset_defaults(mut cfg: RunConfig) -> anyhow::Result<RunConfig> {
+    let Some(name) = cfg.data.ner.manifest_name().map(str::to_string) else {
+        return Ok(cfg);
+    };
+    let locations = crate::dataset::Locations::discover(None)?;
+    let manifest = crate::dataset::Manifest::load(&locations.manifest)?;
+    let defaults = manifest.dataset(&name)?.defaults.clone();
+    for (key, value) in defaults {
+        cfg = apply_setting(&cfg, &key, serde_json::to_value(value)?)
+            .with_context(|| format!("{}: defaults of {name}", locations.manifest.display()))?;
+    }
+    Ok(cfg)
+}
+
 /// Switches every detail `preset` names; [`Preset::Ours`] changes nothing.
 pub fn apply_preset(config: &mut RunConfig, preset: Preset) {
     use atner::config::{AttentionForm, Batching, CrfForm, DiscriminatorPool, DropoutLayout};
@@ -408,6 +424,16 @@ mod tests {
             expand(&spec, &wrong, no_checksums).expect_err("refused")
         );
         assert!(err.contains("expected \"ours\" or \"released\""), "{err}");
+    }
+
+    #[test]
+    fn the_manifest_gives_sighan_its_released_sizes_and_weibo_none() {
+        let mut sighan = RunConfig::default();
+        sighan.data.ner = "sighan".into();
+        let sighan = with_dataset_defaults(sighan).expect("the workspace manifest");
+        assert_eq!((sighan.model.hidden, sighan.train.batch_size), (140, 64));
+        let weibo = with_dataset_defaults(RunConfig::default()).expect("manifest");
+        assert_eq!(weibo, RunConfig::default());
     }
 
     #[test]

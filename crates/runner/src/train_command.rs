@@ -69,18 +69,12 @@ impl PrecisionArg {
 impl TrainArgs {
     /// The run configuration these flags describe.
     pub fn run_config(&self) -> anyhow::Result<RunConfig> {
-        let mut model = self.variant.model_config();
-        if self.ner == "sighan" {
-            model.hidden = 140;
-        }
-        let mut train = atner::config::TrainConfig {
+        let model = self.variant.model_config();
+        let train = atner::config::TrainConfig {
             seed: self.seed,
             precision: self.precision.precision(),
             ..Default::default()
         };
-        if self.ner == "sighan" {
-            train.batch_size = 64;
-        }
         let mode = serde_json::from_value(serde_json::Value::String(self.mode.clone()))
             .map_err(|_| anyhow::anyhow!("--mode {:?}: expected named or all", self.mode))?;
         fn none<F>(name: &str) -> Option<crate::dataset::Source<F>> {
@@ -98,6 +92,7 @@ impl TrainArgs {
             model,
             train,
         };
+        cfg = crate::plan::with_dataset_defaults(cfg)?;
         let mut set = Vec::new();
         for assignment in &self.set {
             let (key, value) = crate::overrides::parse_assignment(assignment)?;

@@ -39,6 +39,12 @@ pub struct Dataset {
     pub paper: Option<PaperCounts>,
     #[serde(rename = "file")]
     pub files: Vec<FileEntry>,
+    /// Settings a run on this corpus takes unless told otherwise, as `--set`
+    /// assignments (SighanNER: the released code's d_h 140 and batch 64);
+    /// `runner train` and `runner bench` apply them, experiment files state
+    /// their own.
+    #[serde(default)]
+    pub defaults: std::collections::BTreeMap<String, toml::Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

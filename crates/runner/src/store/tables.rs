@@ -65,18 +65,21 @@ pub fn write_frame(stem: &Path, df: &mut DataFrame) -> anyhow::Result<()> {
     atomically(&csv, |file| CsvWriter::new(file).finish(df))
 }
 
+/// [`super::write_through_partial`] for a file polars writes, synced before
+/// the rename.
 fn atomically(
     path: &Path,
     write: impl FnOnce(&mut File) -> PolarsResult<()>,
 ) -> anyhow::Result<()> {
-    let partial = super::partial_name(path);
-    let mut file =
-        File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
-    write(&mut file).with_context(|| format!("writing {}", partial.display()))?;
-    file.sync_all()
-        .with_context(|| format!("syncing {}", partial.display()))?;
-    atner::killpoint::reached("table-rename");
-    std::fs::rename(&partial, path).with_context(|| format!("renaming to {}", path.display()))
+    super::write_through_partial(path, |partial| {
+        let mut file =
+            File::create(partial).with_context(|| format!("creating {}", partial.display()))?;
+        write(&mut file).with_context(|| format!("writing {}", partial.display()))?;
+        file.sync_all()
+            .with_context(|| format!("syncing {}", partial.display()))?;
+        atner::killpoint::reached("table-rename");
+        Ok(())
+    })
 }
 
 /// Rows to a frame; a column's type is that of its values, typed nulls included;
