@@ -1,14 +1,9 @@
 //! Data flows one way through the runner (docs/architecture.md): no top-level
 //! module uses one that uses it back. Read from the sources as text: every
-//! `crate::<module>` a module's non-test code names is an edge. The one cycle
-//! left (execute ↔ status, through Slurm's task states) is listed here until
-//! a backend interface removes it; any other cycle fails.
+//! `crate::<module>` a module's non-test code names is an edge; any cycle fails.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-
-/// Cycles known and planned away (issue 14, the backend interface).
-const KNOWN: [(&str, &str); 1] = [("execute", "status")];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("src is readable").flatten() {
@@ -80,10 +75,7 @@ fn no_module_uses_one_that_uses_it_back() {
     let mut cycles = Vec::new();
     for (module, edges) in &graph {
         for used in edges {
-            let known = KNOWN
-                .iter()
-                .any(|&(a, b)| (a, b) == (module, used) || (b, a) == (module, used));
-            if !known && reaches(&graph, used, module) {
+            if reaches(&graph, used, module) {
                 cycles.push(format!("{module} -> {used} -> … -> {module}"));
             }
         }

@@ -7,6 +7,7 @@ pub mod prepare;
 pub mod run_one;
 pub mod slurm;
 pub mod slurm_sweep;
+pub mod state;
 pub mod sweep;
 
 use std::path::Path;

@@ -11,8 +11,8 @@ use std::time::Duration;
 use anyhow::bail;
 
 use super::slurm::{submit, SlurmOptions};
+use super::state::{statuses, RunState};
 use crate::plan::PlannedRun;
-use crate::status::{statuses, RunState};
 use crate::store::Store;
 
 /// How often `--wait` asks Slurm.
