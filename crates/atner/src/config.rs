@@ -186,6 +186,19 @@ impl Variant {
         }
     }
 
+    /// The variant with these switched parts, if Table 5 has one: the one
+    /// place where parts and variants meet (its inverse is [`Self::model_config`]).
+    pub fn of_parts(transfer: bool, adversarial: bool, attention: bool) -> Option<Self> {
+        match (transfer, adversarial, attention) {
+            (false, false, false) => Some(Variant::Baseline),
+            (true, false, false) => Some(Variant::Transfer),
+            (true, true, false) => Some(Variant::Adversarial),
+            (false, false, true) => Some(Variant::SelfAttention),
+            (true, true, true) => Some(Variant::Full),
+            _ => None,
+        }
+    }
+
     /// The model for this variant with the paper's sizes.
     pub fn model_config(self) -> ModelConfig {
         let adversarial = Some(TransferConfig {
@@ -223,6 +236,13 @@ impl Default for ModelConfig {
 }
 
 impl ModelConfig {
+    /// The Table 5 variant whose parts this model switches on, if any.
+    pub fn variant(&self) -> Option<Variant> {
+        let transfer = self.transfer.as_ref();
+        let adversarial = transfer.is_some_and(|t| t.adversarial.is_some());
+        Variant::of_parts(transfer.is_some(), adversarial, self.attention.is_some())
+    }
+
     pub fn lambda(&self) -> Option<f64> {
         let adversarial = self.transfer.as_ref()?.adversarial?;
         Some(adversarial.lambda)
@@ -343,5 +363,19 @@ impl std::str::FromStr for Variant {
                     names.join(", ")
                 )
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_and_variants_are_one_mapping() {
+        for variant in Variant::ALL {
+            assert_eq!(variant.model_config().variant(), Some(variant));
+        }
+        assert_eq!(Variant::of_parts(true, false, true), None);
+        assert_eq!(Variant::of_parts(false, true, false), None);
     }
 }

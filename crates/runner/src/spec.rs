@@ -69,11 +69,13 @@ pub enum Preset {
 
 impl Default for ModelDefaults {
     fn default() -> Self {
+        // The paper's sizes (§4.2), from the one place that states them.
+        let model = atner::config::ModelConfig::default();
         Self {
-            hidden: 120,
-            dropout: 0.3,
-            heads: 8,
-            lambda: 0.06,
+            hidden: model.hidden,
+            dropout: model.dropout,
+            heads: atner::config::AttentionConfig::default().heads,
+            lambda: atner::config::AdversarialConfig::default().lambda,
             preset: Preset::Ours,
         }
     }

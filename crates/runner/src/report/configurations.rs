@@ -16,7 +16,6 @@ use std::collections::BTreeMap;
 use atner::train::TrainState;
 
 use super::aggregate::Stat;
-use super::paper;
 use super::source::Source;
 use super::tables::{Cell, ColumnGroup, Row, Table};
 use super::verdict::sign_flip_p;
@@ -96,9 +95,7 @@ fn key(r: &RunResult) -> Key {
         c.data.ner.label(),
         super::significance::mode_name(c.data.mode)
     );
-    let transfer = c.model.transfer.as_ref();
-    let adversarial = transfer.is_some_and(|t| t.adversarial.is_some());
-    let parts = paper::variant_of(transfer.is_some(), adversarial, c.model.attention.is_some());
+    let parts = c.model.variant();
     let cell: Vec<String> = r
         .cell
         .iter()

@@ -205,16 +205,9 @@ pub fn short_name(variant: Variant) -> &'static str {
     }
 }
 
-/// The Table 5 variant with these switched parts, if the paper has one.
+/// The Table 5 variant with these switched parts (`atner`'s one mapping).
 pub fn variant_of(transfer: bool, adversarial: bool, attention: bool) -> Option<Variant> {
-    match (transfer, adversarial, attention) {
-        (false, false, false) => Some(Variant::Baseline),
-        (true, false, false) => Some(Variant::Transfer),
-        (true, true, false) => Some(Variant::Adversarial),
-        (false, false, true) => Some(Variant::SelfAttention),
-        (true, true, true) => Some(Variant::Full),
-        _ => None,
-    }
+    Variant::of_parts(transfer, adversarial, attention)
 }
 
 #[cfg(test)]

@@ -285,9 +285,7 @@ fn key(r: &RunResult) -> Option<(Dataset, &'static str, u64)> {
     let c = &r.config;
     let mode = super::significance::mode_name(c.data.mode);
     let dataset = Dataset::of(c.data.ner.manifest_name()?, &mode)?;
-    let transfer = c.model.transfer.as_ref();
-    let adversarial = transfer.is_some_and(|t| t.adversarial.is_some());
-    let variant = paper::variant_of(transfer.is_some(), adversarial, c.model.attention.is_some())?;
+    let variant = c.model.variant()?;
     let paper_lambda = c
         .model
         .lambda()
