@@ -35,8 +35,8 @@ pub enum Command {
         case: String,
         #[arg(long)]
         threads: usize,
-        #[arg(long)]
-        device: String,
+        #[arg(long, value_enum)]
+        device: crate::execute::DeviceArg,
     },
     /// Tag raw text (one sentence a line) with a finished run's best weights.
     Predict(crate::predict::PredictArgs),
@@ -83,8 +83,8 @@ pub struct SweepArgs {
     #[arg(long)]
     pub threads: Option<usize>,
     /// cpu, cuda or auto.
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
+    #[arg(long, value_enum, default_value_t = crate::execute::DeviceArg::Cpu)]
+    pub device: crate::execute::DeviceArg,
     /// Arithmetic of every run: fp32, or bf16 mixed precision (the same as
     /// `--set train.precision=…`; default: the experiment's).
     #[arg(long, value_enum)]
@@ -139,16 +139,16 @@ pub struct BenchArgs {
     #[arg(long)]
     pub threads: Option<usize>,
     /// cpu, cuda or auto.
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
+    #[arg(long, value_enum, default_value_t = crate::execute::DeviceArg::Cpu)]
+    pub device: crate::execute::DeviceArg,
 }
 
 #[derive(Debug, Args)]
 pub struct RunOneArgs {
     pub results: PathBuf,
     pub id: String,
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
+    #[arg(long, value_enum, default_value_t = crate::execute::DeviceArg::Cpu)]
+    pub device: crate::execute::DeviceArg,
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
     /// Rewrite the store's tables after the run (for Slurm array tasks).
@@ -174,7 +174,7 @@ impl SweepArgs {
             },
             jobs: self.jobs,
             threads: self.threads,
-            device: self.device.clone(),
+            device: self.device.name().to_string(),
             dry_run: self.dry_run,
             slurm: self.slurm()?,
         })
@@ -226,7 +226,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             case,
             threads,
             device,
-        } => crate::bench::one(&serde_json::from_str(&case)?, threads, &device),
+        } => crate::bench::one(&serde_json::from_str(&case)?, threads, device.name()),
         Command::Report(args) => crate::report::run(&args),
         Command::Status { results } => crate::status::run(&results),
         Command::Collect { from, into } => crate::store::collect::run(&from, &into),
@@ -235,7 +235,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             &args.results,
             &args.id,
             &crate::execute::run_one::RunOneOptions {
-                device: args.device,
+                device: args.device.name().to_string(),
                 threads: args.threads,
                 write_tables: args.write_tables,
             },
@@ -250,11 +250,11 @@ fn run_bench(args: &BenchArgs) -> anyhow::Result<()> {
         chosen => chosen,
     };
     let precisions: Vec<_> = match args.precisions.as_slice() {
-        [] => crate::bench::native_precisions(crate::execute::parse_device(&args.device)?),
+        [] => crate::bench::native_precisions(args.device.device()?),
         chosen => chosen.iter().map(|p| p.precision()).collect(),
     };
     let cases = crate::bench::cases(&args.data, variants, &args.batch_sizes, &precisions)?;
-    let all = crate::bench::run(&cases, args.threads.unwrap_or(cores), &args.device)?;
+    let all = crate::bench::run(&cases, args.threads.unwrap_or(cores), args.device.name())?;
     println!("{}", crate::bench::HEADER);
     for m in &all {
         println!("{}", crate::bench::row(m));

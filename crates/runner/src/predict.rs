@@ -38,8 +38,8 @@ pub struct PredictArgs {
     #[arg(long, default_value_t = 500)]
     pub max_chars: usize,
     /// cpu, cuda or auto.
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
+    #[arg(long, value_enum, default_value_t = crate::execute::DeviceArg::Cpu)]
+    pub device: crate::execute::DeviceArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -74,7 +74,7 @@ pub fn run(args: &PredictArgs) -> anyhow::Result<()> {
     }
     let dir = find_run(&args.run)?;
     let lines = read_input(&args.files)?;
-    let tagger = Tagger::load(&dir, crate::execute::parse_device(&args.device)?)?;
+    let tagger = Tagger::load(&dir, args.device.device()?)?;
     let sentences: Vec<Vec<String>> = lines
         .iter()
         .map(|l| l.tokens.iter().map(|(_, c)| c.clone()).collect())

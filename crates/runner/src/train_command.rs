@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use crate::execute::{parse_device, train_run, Event};
+use crate::execute::{train_run, Event};
 use crate::plan::{DataConfig, RunConfig};
 use crate::progress;
 
@@ -31,8 +31,8 @@ pub struct TrainArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// cpu, cuda or auto.
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
+    #[arg(long, value_enum, default_value_t = crate::execute::DeviceArg::Cpu)]
+    pub device: crate::execute::DeviceArg,
     /// libtorch threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -107,7 +107,7 @@ impl TrainArgs {
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let cfg = args.run_config()?;
-    let device = parse_device(&args.device)?;
+    let device = args.device.device()?;
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
