@@ -64,11 +64,16 @@ impl Store {
         let names = std::iter::once("config.json").chain(FINISHED_FILES);
         for name in names.filter(|n| *n != WEIGHTS) {
             let source = from.run_dir(id).join(name);
-            if !source.exists() {
-                continue;
-            }
-            if !COMPRESSED.contains(&name) {
-                fs::copy(&source, staging.join(name))
+            // A collected store holds `name.xz` already: copied as it is.
+            let twin = super::compressed_twin(&source);
+            let (source, compressed) = match (source.exists(), twin.exists()) {
+                (true, _) => (source, false),
+                (false, true) => (twin, true),
+                (false, false) => continue,
+            };
+            if compressed || !COMPRESSED.contains(&name) {
+                let file_name = source.file_name().unwrap_or_default();
+                fs::copy(&source, staging.join(file_name))
                     .with_context(|| format!("copying {}", source.display()))?;
                 continue;
             }
@@ -146,6 +151,15 @@ mod tests {
         );
         assert!(into.root.join("runs.csv").exists());
         assert_eq!(into.collect(&from).expect("again"), Vec::<String>::new());
+
+        // Back out of a collected store (a new machine seeding its sweep
+        // store from the committed results): the copy verifies too.
+        let again_dir = tempfile::tempdir().expect("tempdir");
+        let again = Store::open(again_dir.path(), "test").expect("store");
+        assert_eq!(again.collect(&into).expect("collected"), ["r1"]);
+        again
+            .verify("r1")
+            .expect("a collected store's runs collect intact");
     }
 
     #[test]
