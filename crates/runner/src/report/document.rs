@@ -119,18 +119,34 @@ fn run_values(runs: &DataFrame, group: &Group, column: &str) -> Vec<f64> {
 /// Draws every chart the runs allow into `dir`.
 pub fn charts(measured: &Measured, dir: &Path) -> anyhow::Result<Vec<ChartFile>> {
     let mut out = Vec::new();
+    ablation_chart(measured, dir, &mut out)?;
+    lambda_chart(measured, dir, &mut out)?;
+    learning_charts(measured, dir, &mut out)?;
+    precision_recall_chart(measured, dir, &mut out)?;
+    Ok(out)
+}
+
+fn chart_file(
+    stem: &str,
+    title: String,
+    files: Vec<PathBuf>,
+    caption: String,
+    section: Section,
+) -> ChartFile {
+    ChartFile {
+        title,
+        files,
+        png: format!("{stem}.png"),
+        svg: format!("{stem}.svg"),
+        caption,
+        section,
+    }
+}
+
+/// Table 5 as bars.
+fn ablation_chart(measured: &Measured, dir: &Path, out: &mut Vec<ChartFile>) -> anyhow::Result<()> {
     let groups = &measured.groups;
     let datasets = datasets_in(groups);
-    let file =
-        |stem: &str, title: String, files: Vec<PathBuf>, caption: String, section| ChartFile {
-            title,
-            files,
-            png: format!("{stem}.png"),
-            svg: format!("{stem}.svg"),
-            caption,
-            section,
-        };
-
     // Table 5 as bars.
     let panels: Vec<BarPanel> = datasets
         .iter()
@@ -158,7 +174,7 @@ pub fn charts(measured: &Measured, dir: &Path) -> anyhow::Result<Vec<ChartFile>>
     if !panels.is_empty() {
         let title = "Ablation (Table 5): test P, R, F1, mean ± std over seeds".to_string();
         let files = chart::ablation_bars(&dir.join("table5-bars"), &title, &panels)?;
-        out.push(file(
+        out.push(chart_file(
             "table5-bars",
             title,
             files,
@@ -166,7 +182,13 @@ pub fn charts(measured: &Measured, dir: &Path) -> anyhow::Result<Vec<ChartFile>>
             Section::Ablation,
         ));
     }
+    Ok(())
+}
 
+/// λ sensitivity: a dataset and variant with runs at two λ or more.
+fn lambda_chart(measured: &Measured, dir: &Path, out: &mut Vec<ChartFile>) -> anyhow::Result<()> {
+    let groups = &measured.groups;
+    let datasets = datasets_in(groups);
     // λ sensitivity: a dataset and variant with runs at two λ or more.
     let mut series = Vec::new();
     for &d in &datasets {
@@ -210,7 +232,7 @@ pub fn charts(measured: &Measured, dir: &Path) -> anyhow::Result<Vec<ChartFile>>
     if !series.is_empty() {
         let title = "λ sensitivity: test F1 against the adversarial loss weight".to_string();
         let files = chart::lambda_sensitivity(&dir.join("lambda"), &title, &series)?;
-        out.push(file(
+        out.push(chart_file(
             "lambda",
             title,
             files,
@@ -218,7 +240,17 @@ pub fn charts(measured: &Measured, dir: &Path) -> anyhow::Result<Vec<ChartFile>>
             Section::Lambda,
         ));
     }
+    Ok(())
+}
 
+/// Learning curves, one figure per dataset.
+fn learning_charts(
+    measured: &Measured,
+    dir: &Path,
+    out: &mut Vec<ChartFile>,
+) -> anyhow::Result<()> {
+    let groups = &measured.groups;
+    let datasets = datasets_in(groups);
     // Learning curves, one figure per dataset.
     let dev = aggregate::curves(&measured.epochs, &measured.runs, "dev_f1")?;
     let disc = aggregate::curves(&measured.epochs, &measured.runs, "discriminator_accuracy")?;
@@ -258,7 +290,7 @@ pub fn charts(measured: &Measured, dir: &Path) -> anyhow::Result<Vec<ChartFile>>
         let stem = format!("learning-curves-{}", tables::slug(d.title()));
         let title = format!("Learning curves on {}", d.title());
         let files = chart::learning_curves(&dir.join(&stem), &title, &dev_curves, &disc_curves)?;
-        out.push(file(
+        out.push(chart_file(
             &stem,
             title,
             files,
@@ -266,7 +298,17 @@ pub fn charts(measured: &Measured, dir: &Path) -> anyhow::Result<Vec<ChartFile>>
             Section::Learning,
         ));
     }
+    Ok(())
+}
 
+/// Precision against recall.
+fn precision_recall_chart(
+    measured: &Measured,
+    dir: &Path,
+    out: &mut Vec<ChartFile>,
+) -> anyhow::Result<()> {
+    let groups = &measured.groups;
+    let datasets = datasets_in(groups);
     // Precision against recall.
     let pr_panels: Vec<PrPanel> = datasets
         .iter()
@@ -299,7 +341,7 @@ pub fn charts(measured: &Measured, dir: &Path) -> anyhow::Result<Vec<ChartFile>>
     if !pr_panels.is_empty() {
         let title = "Precision against recall (test, dev-selected checkpoints)".to_string();
         let files = chart::precision_recall(&dir.join("precision-recall"), &title, &pr_panels)?;
-        out.push(file(
+        out.push(chart_file(
             "precision-recall",
             title,
             files,
@@ -307,7 +349,7 @@ pub fn charts(measured: &Measured, dir: &Path) -> anyhow::Result<Vec<ChartFile>>
             Section::PrecisionRecall,
         ));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Everything the report document shows.
