@@ -399,10 +399,14 @@ pub fn render(doc: &Document) -> String {
         )
     };
 
+    // Tables are found by id, not by their place in the list.
+    let by_id = |id: &str| dev.iter().find(|t| t.id == id);
     md.push_str("## Table 5: ablation\n\n");
-    md.push_str(&dev[0].markdown());
-    md.push('\n');
-    md.push_str(&files_line(&dev[0]));
+    if let Some(t) = by_id("table5") {
+        md.push_str(&t.markdown());
+        md.push('\n');
+        md.push_str(&files_line(t));
+    }
     embed(&mut md, doc, Section::Ablation);
     md.push_str("### Significance\n\n");
     match doc.significance {
@@ -428,15 +432,16 @@ pub fn render(doc: &Document) -> String {
         md.push_str(&files_line(t));
     }
 
-    for (i, heading) in [
-        (1, "Table 2: WeiboNER"),
-        (2, "Table 3: WeiboNER, updated release"),
-        (3, "Table 4: SighanNER"),
+    for (id, heading) in [
+        ("table2", "Table 2: WeiboNER"),
+        ("table3", "Table 3: WeiboNER, updated release"),
+        ("table4", "Table 4: SighanNER"),
     ] {
+        let Some(t) = by_id(id) else { continue };
         let _ = writeln!(md, "## {heading}\n");
-        md.push_str(&dev[i].markdown());
+        md.push_str(&t.markdown());
         md.push('\n');
-        md.push_str(&files_line(&dev[i]));
+        md.push_str(&files_line(t));
     }
 
     md.push_str("## The released code's protocol (best test epoch)\n\n");
