@@ -54,13 +54,10 @@ pub fn table(sources: &[Source]) -> Option<Table> {
         id: "configurations".into(),
         title: "Every configuration: F1 (%) over seeds, and the paired difference from its reference".into(),
         lead: ["Dataset", "Configuration", "seeds"].map(String::from).to_vec(),
-        groups: vec![
-            group("dev (decide on this)"),
-            group("test, dev-selected epoch (read after deciding)"),
-        ],
+        groups: vec![group("dev"), group("test")],
         rows,
         notes: vec![
-            "A configuration is a variant name and its grid cell other than the seed. Its reference (named in the last column of each group) is the configuration of the same dataset and parts named as the paper's variant with no other grid value, else the first of those parts by name. Δ is the mean over the seeds both have of (this − reference); p is an exact two-sided sign-flip test of that mean (the seed is the unit; three seeds can never reach p < 0.25). No correction for multiple comparisons.".into(),
+            "Dev F1 and the test F1 of the same (dev-selected) epoch: decide on dev, read test after deciding. A configuration is a variant name and its grid cell other than the seed. Its reference (named in the last column of each group) is the configuration of the same dataset and parts named as the paper's variant with no other grid value, else the first of those parts by name. Δ is the mean over the seeds both have of (this − reference); p is an exact two-sided sign-flip test of that mean (the seed is the unit; three seeds can never reach p < 0.25). No correction for multiple comparisons.".into(),
         ],
     })
 }
