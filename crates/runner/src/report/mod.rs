@@ -29,6 +29,7 @@ pub mod paper;
 pub mod reproduction;
 pub mod significance;
 pub mod source;
+pub mod table;
 pub mod tables;
 pub mod verdict;
 

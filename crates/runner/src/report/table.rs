@@ -1,0 +1,331 @@
+//! A table as data (cells of text, numbers, mean ± std and differences, under
+//! column groups) and its three renderings: Markdown for the report, LaTeX
+//! (booktabs) for a paper, CSV for a spreadsheet. What a table holds is
+//! built elsewhere ([`super::tables`] for the paper's tables).
+
+use std::fmt::Write as _;
+
+use super::aggregate::Stat;
+
+/// One cell of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    /// A reported number.
+    Number(f64),
+    /// A measured mean ± std.
+    Stat(Stat),
+    /// A signed difference.
+    Delta(f64),
+    Blank,
+}
+
+/// Columns under a common heading (a dataset, a mention kind); `""` for none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnGroup {
+    pub title: String,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The lead cells (model, source) then one cell per column of every group.
+    pub cells: Vec<Cell>,
+    /// Seeds behind the measured cells of each group (CSV `n` columns).
+    pub n: Vec<Option<usize>>,
+    /// A rule above this row (LaTeX).
+    pub rule_before: bool,
+}
+
+/// A rendered-to-be table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// File stem, e.g. `table5`.
+    pub id: String,
+    pub title: String,
+    pub lead: Vec<String>,
+    pub groups: Vec<ColumnGroup>,
+    pub rows: Vec<Row>,
+    pub notes: Vec<String>,
+}
+
+impl Table {
+    pub(super) fn new(id: &str, title: String, lead: &[&str], groups: Vec<ColumnGroup>) -> Self {
+        Self {
+            id: id.to_string(),
+            title,
+            lead: lead.iter().map(|s| s.to_string()).collect(),
+            groups,
+            rows: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn width(&self) -> usize {
+        self.lead.len() + self.groups.iter().map(|g| g.columns.len()).sum::<usize>()
+    }
+
+    pub(super) fn push(&mut self, cells: Vec<Cell>, n: Vec<Option<usize>>, rule_before: bool) {
+        debug_assert_eq!(cells.len(), self.width(), "row width of {}", self.id);
+        self.rows.push(Row {
+            cells,
+            n,
+            rule_before,
+        });
+    }
+
+    /// Whether any row holds a measured number.
+    pub fn has_measured(&self) -> bool {
+        self.rows
+            .iter()
+            .any(|r| r.cells.iter().any(|c| matches!(c, Cell::Stat(_))))
+    }
+
+    fn headings(&self) -> Vec<String> {
+        let mut names = self.lead.clone();
+        for g in &self.groups {
+            for c in &g.columns {
+                names.push(match g.title.as_str() {
+                    "" => c.clone(),
+                    t => format!("{t} {c}"),
+                });
+            }
+        }
+        names
+    }
+
+    /// GitHub Markdown: a bold title, the table, then its notes.
+    pub fn markdown(&self) -> String {
+        let mut out = format!("**{}**\n\n", self.title);
+        let headings = self.headings();
+        let _ = writeln!(out, "| {} |", headings.join(" | "));
+        let align: Vec<&str> = (0..headings.len())
+            .map(|i| if i < self.lead.len() { ":---" } else { "---:" })
+            .collect();
+        let _ = writeln!(out, "|{}|", align.join("|"));
+        for row in &self.rows {
+            let cells: Vec<String> = row.cells.iter().map(markdown_cell).collect();
+            let _ = writeln!(out, "| {} |", cells.join(" | "));
+        }
+        for note in &self.notes {
+            let _ = write!(out, "\n{note}\n");
+        }
+        out
+    }
+
+    /// A LaTeX `table` with booktabs rules; needs `\usepackage{booktabs}`.
+    pub fn latex(&self) -> String {
+        let mut out = String::from("\\begin{table}[t]\n\\centering\n\\small\n");
+        let spec: String = "l".repeat(self.lead.len())
+            + &self
+                .groups
+                .iter()
+                .map(|g| "r".repeat(g.columns.len()))
+                .collect::<Vec<_>>()
+                .join("");
+        let _ = writeln!(out, "\\begin{{tabular}}{{{spec}}}\n\\toprule");
+        if self.groups.iter().any(|g| !g.title.is_empty()) {
+            let mut cells = vec![String::new(); self.lead.len()];
+            let mut rules = Vec::new();
+            let mut start = self.lead.len() + 1;
+            for g in &self.groups {
+                let end = start + g.columns.len() - 1;
+                if g.title.is_empty() {
+                    cells.extend(std::iter::repeat_n(String::new(), g.columns.len()));
+                } else {
+                    cells.push(format!(
+                        "\\multicolumn{{{}}}{{c}}{{{}}}",
+                        g.columns.len(),
+                        latex_escape(&g.title)
+                    ));
+                    rules.push(format!("\\cmidrule(lr){{{start}-{end}}}"));
+                }
+                start = end + 1;
+            }
+            let _ = writeln!(out, "{} \\\\", cells.join(" & "));
+            let _ = writeln!(out, "{}", rules.join(" "));
+        }
+        let mut names: Vec<String> = self.lead.iter().map(|s| latex_escape(s)).collect();
+        names.extend(
+            self.groups
+                .iter()
+                .flat_map(|g| g.columns.iter().map(|c| latex_escape(c))),
+        );
+        let _ = writeln!(out, "{} \\\\\n\\midrule", names.join(" & "));
+        for (i, row) in self.rows.iter().enumerate() {
+            if row.rule_before && i > 0 {
+                out.push_str("\\midrule\n");
+            }
+            let cells: Vec<String> = row.cells.iter().map(latex_cell).collect();
+            let _ = writeln!(out, "{} \\\\", cells.join(" & "));
+        }
+        out.push_str("\\bottomrule\n\\end{tabular}\n");
+        let mut caption = latex_escape(&self.title);
+        if !self.notes.is_empty() {
+            caption.push('.');
+        }
+        for note in &self.notes {
+            caption.push(' ');
+            caption.push_str(&latex_escape(note));
+        }
+        let _ = write!(
+            out,
+            "\\caption{{{caption}}}\n\\label{{tab:{}}}\n\\end{{table}}\n",
+            self.id
+        );
+        out
+    }
+
+    /// CSV: one column per heading; a measured column is followed by its
+    /// `std` column, and each group by its `n` column.
+    pub fn csv(&self) -> String {
+        let mut header: Vec<String> = self.lead.clone();
+        let mut offset = self.lead.len();
+        // (cell index, has std column) per group, in order.
+        let mut layout: Vec<Vec<(usize, bool)>> = Vec::new();
+        for g in &self.groups {
+            let mut cols = Vec::new();
+            for (j, c) in g.columns.iter().enumerate() {
+                let index = offset + j;
+                let name = match g.title.as_str() {
+                    "" => c.clone(),
+                    t => format!("{t} {c}"),
+                };
+                let measured = self
+                    .rows
+                    .iter()
+                    .any(|r| matches!(r.cells[index], Cell::Stat(_)));
+                header.push(name.clone());
+                if measured {
+                    header.push(format!("{name} std"));
+                }
+                cols.push((index, measured));
+            }
+            let n_name = match g.title.as_str() {
+                "" => "n".to_string(),
+                t => format!("{t} n"),
+            };
+            header.push(n_name);
+            offset += g.columns.len();
+            layout.push(cols);
+        }
+        let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
+        let mut records = vec![header];
+        for row in &self.rows {
+            let mut record: Vec<String> = row.cells[..self.lead.len()]
+                .iter()
+                .map(plain_cell)
+                .collect();
+            for (k, cols) in layout.iter().enumerate() {
+                for &(index, measured) in cols {
+                    let cell = &row.cells[index];
+                    record.push(plain_cell(cell));
+                    if measured {
+                        record.push(match cell {
+                            Cell::Stat(s) => s.std.map_or(String::new(), |v| format!("{v:.2}")),
+                            _ => String::new(),
+                        });
+                    }
+                }
+                record.push(
+                    row.n
+                        .get(k)
+                        .copied()
+                        .flatten()
+                        .map_or(String::new(), |n| n.to_string()),
+                );
+            }
+            records.push(record);
+        }
+        for record in records {
+            writer
+                .write_record(&record)
+                .expect("writing CSV to memory cannot fail");
+        }
+        String::from_utf8(writer.into_inner().expect("in-memory writer flushes"))
+            .expect("CSV of UTF-8 strings is UTF-8")
+    }
+}
+
+fn markdown_cell(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(t) => t.replace('|', "\\|"),
+        Cell::Number(v) => format!("{v:.2}"),
+        Cell::Stat(s) => match s.std {
+            Some(std) => format!("{:.2} ± {std:.2}", s.mean),
+            None => format!("{:.2}", s.mean),
+        },
+        Cell::Delta(d) => format!("{d:+.2}"),
+        Cell::Blank => String::new(),
+    }
+}
+
+fn latex_cell(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(t) => latex_escape(t),
+        Cell::Number(v) => format!("{v:.2}"),
+        Cell::Stat(s) => match s.std {
+            Some(std) => format!("{:.2} $\\pm$ {std:.2}", s.mean),
+            None => format!("{:.2}", s.mean),
+        },
+        Cell::Delta(d) => format!("${d:+.2}$"),
+        Cell::Blank => String::new(),
+    }
+}
+
+fn plain_cell(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(t) => t.clone(),
+        Cell::Number(v) => format!("{v:.2}"),
+        Cell::Stat(s) => format!("{:.2}", s.mean),
+        Cell::Delta(d) => format!("{d:.2}"),
+        Cell::Blank => String::new(),
+    }
+}
+
+/// Escapes LaTeX specials, writes the few non-ASCII symbols we use as math,
+/// `code` as `\texttt{code}` and "quotes" as ``quotes''.
+pub fn latex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_code, mut in_quote) = (false, false);
+    for c in text.chars() {
+        match c {
+            '`' => {
+                out.push_str(if in_code { "}" } else { "\\texttt{" });
+                in_code = !in_code;
+            }
+            '"' => {
+                out.push_str(if in_quote { "''" } else { "``" });
+                in_quote = !in_quote;
+            }
+            '\\' => out.push_str("\\textbackslash{}"),
+            '&' | '%' | '$' | '#' | '_' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '~' => out.push_str("\\textasciitilde{}"),
+            '^' => out.push_str("\\textasciicircum{}"),
+            '<' | '>' | '|' => {
+                out.push('$');
+                out.push(c);
+                out.push('$');
+            }
+            '±' => out.push_str("$\\pm$"),
+            'λ' => out.push_str("$\\lambda$"),
+            'Δ' => out.push_str("$\\Delta$"),
+            '≥' => out.push_str("$\\geq$"),
+            '≤' => out.push_str("$\\leq$"),
+            '×' => out.push_str("$\\times$"),
+            '−' => out.push_str("$-$"),
+            '–' => out.push_str("--"),
+            '—' => out.push_str("---"),
+            '“' => out.push_str("``"),
+            '”' => out.push_str("''"),
+            _ => out.push(c),
+        }
+    }
+    if in_code {
+        out.push('}');
+    }
+    out
+}
