@@ -147,7 +147,6 @@ fn chart_file(
 fn ablation_chart(measured: &Measured, dir: &Path, out: &mut Vec<ChartFile>) -> anyhow::Result<()> {
     let groups = &measured.groups;
     let datasets = datasets_in(groups);
-    // Table 5 as bars.
     let panels: Vec<BarPanel> = datasets
         .iter()
         .map(|&d| BarPanel {
@@ -189,7 +188,6 @@ fn ablation_chart(measured: &Measured, dir: &Path, out: &mut Vec<ChartFile>) -> 
 fn lambda_chart(measured: &Measured, dir: &Path, out: &mut Vec<ChartFile>) -> anyhow::Result<()> {
     let groups = &measured.groups;
     let datasets = datasets_in(groups);
-    // λ sensitivity: a dataset and variant with runs at two λ or more.
     let mut series = Vec::new();
     for &d in &datasets {
         let mut names: Vec<&str> = groups
@@ -251,7 +249,6 @@ fn learning_charts(
 ) -> anyhow::Result<()> {
     let groups = &measured.groups;
     let datasets = datasets_in(groups);
-    // Learning curves, one figure per dataset.
     let dev = aggregate::curves(&measured.epochs, &measured.runs, "dev_f1")?;
     let disc = aggregate::curves(&measured.epochs, &measured.runs, "discriminator_accuracy")?;
     for &d in &datasets {
@@ -309,7 +306,6 @@ fn precision_recall_chart(
 ) -> anyhow::Result<()> {
     let groups = &measured.groups;
     let datasets = datasets_in(groups);
-    // Precision against recall.
     let pr_panels: Vec<PrPanel> = datasets
         .iter()
         .map(|&d| {
