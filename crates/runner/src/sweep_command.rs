@@ -145,7 +145,7 @@ pub fn data_checksums(
     Ok(sums)
 }
 
-/// The checksums of the by-path sources a plan has read, by their configuration.
+/// The checksums of the sources a plan has read, by their configuration.
 pub type Read = RefCell<HashMap<String, Vec<String>>>;
 
 fn source_checksums<F: Files + serde::Serialize>(
@@ -158,23 +158,29 @@ fn source_checksums<F: Files + serde::Serialize>(
     if let Some((field, why)) = source.problem() {
         anyhow::bail!("{key}.{field} = {why}");
     }
-    let files = source.files().with_context(context)?;
-    if let Some(name) = source.manifest_name() {
-        let locations = Locations::discover(None)?;
-        let manifest = Manifest::load(&locations.manifest)?;
-        let dataset = manifest.dataset(name).with_context(context)?;
-        return Ok(dataset
-            .files
-            .iter()
-            .filter_map(|f| f.sha256.clone())
-            .collect());
-    }
-    let id = serde_json::to_string(source)?;
+    // Every run of a plan names the same few sources: each is fetched,
+    // checked and read once.
+    let id = format!("{key} {}", serde_json::to_string(source)?);
     if let Some(sums) = memo.borrow().get(&id).cloned() {
         return Ok(sums);
     }
-    read(&files).with_context(context)?;
-    let sums: Vec<String> = records_of(&files)?.into_iter().map(|r| r.sha256).collect();
+    let files = source.files().with_context(context)?;
+    let sums: Vec<String> = match source.manifest_name() {
+        Some(name) => {
+            let locations = Locations::discover(None)?;
+            let manifest = Manifest::load(&locations.manifest)?;
+            let dataset = manifest.dataset(name).with_context(context)?;
+            dataset
+                .files
+                .iter()
+                .filter_map(|f| f.sha256.clone())
+                .collect()
+        }
+        None => {
+            read(&files).with_context(context)?;
+            records_of(&files)?.into_iter().map(|r| r.sha256).collect()
+        }
+    };
     memo.borrow_mut().insert(id, sums.clone());
     Ok(sums)
 }
