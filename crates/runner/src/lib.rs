@@ -10,23 +10,19 @@
 //! the plan is used.
 
 pub mod bench;
-pub mod cli;
+pub mod commands;
 pub mod config;
-pub mod data_check;
 pub mod dataset;
 pub mod execute;
+pub mod fs;
 pub mod overrides;
 pub mod plan;
-pub mod predict;
 pub mod progress;
 pub mod report;
 pub mod score;
 pub mod shell;
 pub mod spec;
-pub mod status;
 pub mod store;
-pub mod sweep_command;
-pub mod train_command;
 pub mod validate;
 
 use std::process::ExitCode;
@@ -35,8 +31,8 @@ use std::process::ExitCode;
 pub fn main() -> ExitCode {
     use clap::Parser;
     restore_sigpipe();
-    let args = cli::Cli::parse();
-    match cli::run(args) {
+    let args = commands::Cli::parse();
+    match commands::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");

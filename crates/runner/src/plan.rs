@@ -66,7 +66,7 @@ impl RunConfig {
             hasher.update([0u8]);
         }
         let digest = hasher.finalize();
-        crate::dataset::fetch::hex(&digest[..8])
+        crate::fs::hex(&digest[..8])
     }
 
     /// The configuration as hashed: its JSON without the settings added after
@@ -496,7 +496,7 @@ mod tests {
             hasher.update(part.as_bytes());
             hasher.update([0u8]);
         }
-        let r7_id = crate::dataset::fetch::hex(&hasher.finalize()[..8]);
+        let r7_id = crate::fs::hex(&hasher.finalize()[..8]);
         assert_eq!(config.id(&sums), r7_id);
         // And an r7 config.json, which has no precision, reads as fp32.
         let read: RunConfig = serde_json::from_str(&text).expect("an r7 config reads");

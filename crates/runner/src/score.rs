@@ -7,51 +7,15 @@
 //! with the NE/NM/overall rows of the paper's Table 3 when the types carry
 //! `.NAM`/`.NOM`. `--json` prints the same numbers as one JSON object.
 //! A line whose first column is `-X-` is a sentence boundary, as in conlleval.
-//! Malformed input is an error naming the file and the 1-based line.
+//! Malformed input is an error naming the file and the 1-based line. The
+//! command's arguments are in `commands::eval`.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::path::Path;
 
-use anyhow::Context;
 use atner::metrics::{Counter, Counts, MetricsError, Scheme, Scores};
 use serde::Serialize;
-
-/// Score a CoNLL file exactly as conlleval does.
-#[derive(Debug, clap::Args)]
-pub struct EvalArgs {
-    /// CoNLL file: `token ... gold predicted` per line, a blank line between
-    /// sentences; `-` reads standard input.
-    pub file: PathBuf,
-    /// Strict IOB2 (seqeval's strict mode): an I-X that continues no chunk of
-    /// type X begun by B-X starts nothing; E- and S- tags are errors.
-    #[arg(long)]
-    pub strict: bool,
-    /// Print the numbers as JSON instead of conlleval's layout.
-    #[arg(long)]
-    pub json: bool,
-}
-
-pub fn run(args: EvalArgs) -> anyhow::Result<()> {
-    let scheme = if args.strict {
-        Scheme::StrictIob2
-    } else {
-        Scheme::Conlleval
-    };
-    let (name, bytes) = read_input(&args.file)?;
-    let scores = score_conll(&bytes, &name, scheme)?;
-    let report = if args.json {
-        let mut json = serde_json::to_string_pretty(&JsonReport::new(&scores, scheme))?;
-        json.push('\n');
-        json
-    } else {
-        render(&scores)
-    };
-    std::io::stdout()
-        .lock()
-        .write_all(report.as_bytes())
-        .context("writing the report to standard output")
-}
 
 /// The input's display name and bytes; `-` is standard input.
 pub fn read_input(path: &Path) -> Result<(String, Vec<u8>), InputError> {
@@ -453,12 +417,6 @@ accuracy:  57.14%; precision:  33.33%; recall:  33.33%; FB1:  33.33
         assert!(err
             .to_string()
             .starts_with("/nonexistent/eval.conll: cannot read:"));
-        let args = EvalArgs {
-            file: "/nonexistent/eval.conll".into(),
-            strict: false,
-            json: false,
-        };
-        assert!(run(args).is_err());
     }
 
     #[test]

@@ -18,9 +18,13 @@ use crate::config::DataConfig;
 #[serde(deny_unknown_fields)]
 pub struct ExperimentSpec {
     pub name: String,
+    /// One line on what the experiment measures (`runner sweep --dry-run`
+    /// prints it above the plan).
     #[serde(default)]
     pub description: String,
-    /// The paper table(s) this experiment reproduces, e.g. `["table5-weibo"]`.
+    /// The paper table(s) the experiment's runs feed, e.g. `["table2",
+    /// "table5"]`: stated with the description. The report itself fills every
+    /// table its runs can fill, from the runs alone.
     #[serde(default)]
     pub tables: Vec<String>,
     #[serde(default)]

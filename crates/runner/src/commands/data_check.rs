@@ -10,11 +10,12 @@ use anyhow::bail;
 use atner::data::conll::read_conll;
 use atner::data::Corpus;
 
-use crate::dataset::check::{check_files, coverage_line, CheckArgs, CorpusStats};
+use super::data::CheckArgs;
+use super::sweep::validated_plan;
+use crate::dataset::check::{check_files, coverage_line, CorpusStats};
 use crate::dataset::{Format, Split};
 use crate::plan::{DataConfig, PlanOptions};
 use crate::spec::ExperimentSpec;
-use crate::sweep_command::validated_plan;
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<()> {
     let is_experiment = |p: &Path| p.extension().is_some_and(|e| e == "toml");
@@ -23,7 +24,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<()> {
         inputs if inputs.iter().any(|p| is_experiment(p)) => {
             bail!("give one experiment file, or data files (not both)")
         }
-        _ => check_files(args)?,
+        _ => check_files(&args.inputs, args.format, args.scheme)?,
     };
     print!("{report}");
     Ok(())

@@ -38,8 +38,8 @@ pub struct PredictArgs {
     #[arg(long, default_value_t = 500)]
     pub max_chars: usize,
     /// cpu, cuda or auto.
-    #[arg(long, value_enum, default_value_t = crate::execute::DeviceArg::Cpu)]
-    pub device: crate::execute::DeviceArg,
+    #[arg(long, value_enum, default_value_t = super::DeviceArg::Cpu)]
+    pub device: super::DeviceArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

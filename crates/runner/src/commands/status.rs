@@ -4,13 +4,21 @@
 
 use std::collections::BTreeMap;
 
+use crate::execute::backend::Backend;
 pub use crate::execute::state::{statuses, RunState, RunStatus};
 use crate::store::Store;
 
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// A results directory, or an experiment name (results/<name>).
+    pub results: String,
+}
+
 /// Prints the status table and a summary line.
 pub fn print(statuses: &[RunStatus]) {
+    let width = super::sweep::variant_width(statuses.iter().map(|s| s.run.config.variant.as_str()));
     println!(
-        "{:<16} {:<16} {:<22} {:<12} detail",
+        "{:<16} {:<width$} {:<22} {:<12} detail",
         "run", "variant", "cell", "state"
     );
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -25,7 +33,7 @@ pub fn print(statuses: &[RunStatus]) {
             _ => String::new(),
         };
         println!(
-            "{:<16} {:<16} {:<22} {:<12} {}",
+            "{:<16} {:<width$} {:<22} {:<12} {}",
             s.run.id,
             s.run.config.variant,
             cell.join(" "),
@@ -46,6 +54,8 @@ pub fn print(statuses: &[RunStatus]) {
 pub fn run(results: &str) -> anyhow::Result<()> {
     let root = crate::report::source::resolve(results)?;
     let store = Store::at(&root)?;
-    print(&statuses(&store, true)?);
+    let observers = crate::execute::backend::observers();
+    let observers: Vec<&dyn Backend> = observers.iter().map(AsRef::as_ref).collect();
+    print(&statuses(&store, true, &observers)?);
     Ok(())
 }

@@ -3,20 +3,143 @@
 
 use std::path::{Path, PathBuf};
 
+use clap::Args;
+
 use anyhow::Context;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use super::train::PrecisionArg;
 use crate::dataset::source::Files;
 use crate::dataset::{DatasetError, DatasetFiles, Locations, Manifest, Source, Split};
+use crate::execute::backend::Backend;
+use crate::execute::local::Local;
 use crate::execute::prepare::records_of;
 use crate::execute::slurm::{SbatchSettings, SlurmOptions};
-use crate::execute::slurm_sweep::sweep_slurm;
-use crate::execute::sweep::{sweep, SweepOptions};
+use crate::execute::slurm_sweep::Slurm;
+use crate::execute::sweep::sweep;
 use crate::plan::{check_precision, expand, DataConfig, PlanOptions, PlannedRun};
 use crate::spec::ExperimentSpec;
 use crate::store::{read_json, RunResult, Store};
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The experiment file, e.g. experiments/weibo.toml.
+    pub experiment: PathBuf,
+    /// Results directory (default: results/<experiment name>).
+    #[arg(long)]
+    pub results: Option<PathBuf>,
+    /// Any setting by its dotted path, e.g. `train.epochs=5`, `lambda=0.1`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Replace the seed grid, e.g. `--seeds 1,2,3`.
+    #[arg(long, value_delimiter = ',')]
+    pub seeds: Option<Vec<u64>>,
+    /// Train only these variants (repeatable).
+    #[arg(long)]
+    pub only: Vec<String>,
+    /// Runs trained at once.
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
+    /// libtorch threads per run (default: cores / jobs).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// cpu, cuda or auto.
+    #[arg(long, value_enum, default_value_t = super::DeviceArg::Cpu)]
+    pub device: super::DeviceArg,
+    /// Arithmetic of every run: fp32, or bf16 mixed precision (the same as
+    /// `--set train.precision=…`; default: the experiment's).
+    #[arg(long, value_enum)]
+    pub precision: Option<PrecisionArg>,
+    /// Print the plan (runs, ids, done or not, estimated time) and train nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Where runs train: here (local) or as one Slurm job array (slurm).
+    #[arg(long, value_enum, default_value_t = BackendArg::Local)]
+    pub backend: BackendArg,
+    /// Slurm partition.
+    #[arg(long, help_heading = "Slurm")]
+    pub partition: Option<String>,
+    /// Slurm time limit per run, e.g. 04:00:00.
+    #[arg(long, help_heading = "Slurm")]
+    pub time: Option<String>,
+    /// CPUs (and libtorch threads) per run [default: --threads, else 1].
+    #[arg(long, help_heading = "Slurm")]
+    pub cpus_per_task: Option<usize>,
+    /// Generic resources per run, e.g. gpu:1.
+    #[arg(long, help_heading = "Slurm")]
+    pub gres: Option<String>,
+    /// At most this many runs at once (`--array=0-N%K`).
+    #[arg(long, help_heading = "Slurm")]
+    pub max_parallel: Option<usize>,
+    /// Wait until every run has ended, then write the tables.
+    #[arg(long, help_heading = "Slurm")]
+    pub wait: bool,
+}
+
+/// `--backend`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendArg {
+    Local,
+    Slurm,
+}
+
+impl SweepArgs {
+    pub fn request(&self) -> anyhow::Result<SweepRequest> {
+        let mut set: Vec<_> = self
+            .set
+            .iter()
+            .map(|a| crate::overrides::parse_assignment(a))
+            .collect::<anyhow::Result<_>>()?;
+        set.extend(self.precision.map(PrecisionArg::assignment));
+        Ok(SweepRequest {
+            experiment: self.experiment.clone(),
+            results: self.results.clone(),
+            options: crate::plan::PlanOptions {
+                set,
+                seeds: self.seeds.clone(),
+                only: self.only.clone(),
+            },
+            jobs: self.jobs,
+            threads: self.threads,
+            device: self.device.name().to_string(),
+            dry_run: self.dry_run,
+            slurm: self.slurm()?,
+        })
+    }
+
+    /// The Slurm settings; Slurm flags without `--backend slurm` are refused.
+    fn slurm(&self) -> anyhow::Result<Option<SlurmRequest>> {
+        if self.backend == BackendArg::Local {
+            let given = [
+                ("--partition", self.partition.is_some()),
+                ("--time", self.time.is_some()),
+                ("--cpus-per-task", self.cpus_per_task.is_some()),
+                ("--gres", self.gres.is_some()),
+                ("--max-parallel", self.max_parallel.is_some()),
+                ("--wait", self.wait),
+            ];
+            if let Some((flag, _)) = given.iter().find(|(_, on)| *on) {
+                anyhow::bail!("{flag} is a Slurm setting: add --backend slurm");
+            }
+            return Ok(None);
+        }
+        if self.jobs != 1 {
+            anyhow::bail!("--jobs is for the local backend; with Slurm use --max-parallel");
+        }
+        Ok(Some(SlurmRequest {
+            sbatch: crate::execute::slurm::SbatchSettings {
+                partition: self.partition.clone(),
+                time: self.time.clone(),
+                cpus_per_task: self.cpus_per_task.or(self.threads).unwrap_or(1),
+                gres: self.gres.clone(),
+                max_parallel: self.max_parallel,
+            },
+            wait: self.wait,
+        }))
+    }
+}
 
 /// What `runner sweep` was asked.
 #[derive(Debug, Clone)]
@@ -82,37 +205,46 @@ pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
         if results.join("store.json").exists() {
             Store::at(&results)?; // refuses a store of another format
         }
+        println!("{}", headline(&spec));
         print_plan(&runs, &results);
         return Ok(());
     }
+    let store = Store::open(&results, &spec.name)?;
+    sweep(&store, &runs, backend(request)?.as_ref())?;
+    if request.slurm.is_none() {
+        println!(
+            "tables: {}/runs.parquet (.csv), {}/epochs.parquet (.csv)",
+            results.display(),
+            results.display()
+        );
+    }
+    Ok(())
+}
+
+/// Where the request's runs train.
+fn backend(request: &SweepRequest) -> anyhow::Result<Box<dyn Backend>> {
     let executable = std::env::current_exe().context("locating the runner binary")?;
     if let Some(slurm) = &request.slurm {
-        let store = Store::open(&results, &spec.name)?;
         let options = SlurmOptions {
             sbatch: slurm.sbatch.clone(),
             device: request.device.clone(),
             executable,
             workdir: std::env::current_dir()?,
         };
-        return sweep_slurm(&store, &runs, &options, slurm.wait);
+        return Ok(Box::new(Slurm {
+            options,
+            wait: slurm.wait,
+        }));
     }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let options = SweepOptions {
+    Ok(Box::new(Local {
         jobs: request.jobs,
         threads: request
             .threads
             .unwrap_or((cores / request.jobs.max(1)).max(1)),
         device: request.device.clone(),
         executable,
-    };
-    let store = Store::open(&results, &spec.name)?;
-    sweep(&store, &runs, &options)?;
-    println!(
-        "tables: {}/runs.parquet (.csv), {}/epochs.parquet (.csv)",
-        results.display(),
-        results.display()
-    );
-    Ok(())
+    }))
 }
 
 /// The checksums a run id hashes for the data a run reads: the manifest's
@@ -185,6 +317,19 @@ fn source_checksums<F: Files + serde::Serialize>(
     Ok(sums)
 }
 
+/// The experiment as its file describes it: name, description, and the
+/// paper tables it feeds.
+fn headline(spec: &ExperimentSpec) -> String {
+    let mut line = format!("experiment {}", spec.name);
+    if !spec.description.is_empty() {
+        line.push_str(&format!(": {}", spec.description));
+    }
+    if !spec.tables.is_empty() {
+        line.push_str(&format!(" (paper tables: {})", spec.tables.join(", ")));
+    }
+    line
+}
+
 fn print_plan(runs: &[PlannedRun], results: &Path) {
     let store = Store {
         root: results.to_path_buf(),
@@ -215,8 +360,9 @@ fn print_plan(runs: &[PlannedRun], results: &Path) {
         (!pool.is_empty())
             .then(|| pool.iter().sum::<f64>() / pool.len() as f64 * run.config.train.epochs as f64)
     };
+    let width = variant_width(runs.iter().map(|r| r.config.variant.as_str()));
     println!(
-        "{:<16} {:<16} {:<24} {:<6} estimate",
+        "{:<16} {:<width$} {:<24} {:<6} estimate",
         "run", "variant", "cell", "done"
     );
     let mut total = 0.0;
@@ -232,7 +378,7 @@ fn print_plan(runs: &[PlannedRun], results: &Path) {
             (false, None) => "unknown (no finished run to measure)".to_string(),
         };
         println!(
-            "{:<16} {:<16} {:<24} {:<6} {}",
+            "{:<16} {:<width$} {:<24} {:<6} {}",
             run.id,
             run.config.variant,
             cell.join(" "),
@@ -255,4 +401,9 @@ fn print_plan(runs: &[PlannedRun], results: &Path) {
         ));
     }
     println!("{summary}");
+}
+
+/// The width of a table's variant column: its longest name, at least 16.
+pub fn variant_width<'a>(names: impl Iterator<Item = &'a str>) -> usize {
+    names.map(|n| n.chars().count()).max().unwrap_or(0).max(16)
 }

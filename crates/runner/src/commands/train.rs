@@ -31,8 +31,8 @@ pub struct TrainArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// cpu, cuda or auto.
-    #[arg(long, value_enum, default_value_t = crate::execute::DeviceArg::Cpu)]
-    pub device: crate::execute::DeviceArg,
+    #[arg(long, value_enum, default_value_t = super::DeviceArg::Cpu)]
+    pub device: super::DeviceArg,
     /// libtorch threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,

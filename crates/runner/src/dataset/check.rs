@@ -13,28 +13,6 @@ use atner::data::{Corpus, Coverage, Embeddings, Vocab, WeiboMode};
 use super::files::read_corpus;
 use super::{DatasetError, DatasetFiles, Format, Split};
 
-#[derive(Debug, clap::Args)]
-pub struct CheckArgs {
-    /// An experiment file (`.toml`), or data files read with --format.
-    #[arg(required = true)]
-    pub inputs: Vec<PathBuf>,
-    /// How the files are written: conll, msra, weibo-original, weibo-updated,
-    /// words, word2vec, word2vec-binary or glove.
-    #[arg(long, default_value = "conll", value_parser = parse_format)]
-    pub format: Format,
-    /// Tag scheme of conll files: auto, bio, iob1, bioes or bmes.
-    #[arg(long, default_value = "auto", value_parser = parse_scheme)]
-    pub scheme: TagScheme,
-}
-
-fn parse_format(text: &str) -> Result<Format, String> {
-    serde_json::from_value(serde_json::Value::String(text.into())).map_err(|e| e.to_string())
-}
-
-fn parse_scheme(text: &str) -> Result<TagScheme, String> {
-    serde_json::from_value(serde_json::Value::String(text.into())).map_err(|e| e.to_string())
-}
-
 /// What one corpus file holds.
 pub struct CorpusStats {
     sentences: usize,
@@ -122,11 +100,15 @@ pub fn coverage_line(training: &[&Corpus], vectors: &Embeddings) -> String {
     )
 }
 
-/// The report of files given on the command line, each read as `args.format`.
-pub fn check_files(args: &CheckArgs) -> Result<String, DatasetError> {
+/// The report of files given on the command line, each read as `format`.
+pub fn check_files(
+    inputs: &[PathBuf],
+    format: Format,
+    scheme: TagScheme,
+) -> Result<String, DatasetError> {
     let mut report = String::new();
-    for path in &args.inputs {
-        let (text, _) = check_file(path, args.format, args.scheme, WeiboMode::Named)?;
+    for path in inputs {
+        let (text, _) = check_file(path, format, scheme, WeiboMode::Named)?;
         report.push_str(&text);
     }
     Ok(report)

@@ -5,10 +5,8 @@
 //! corrupt or truncated file never sits in the cache under its real name,
 //! and concurrent runs fetching the same file do not see half-written files.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-
-use sha2::{Digest, Sha256};
 
 use super::locations::Locations;
 use super::manifest::{Dataset, FileEntry, Manifest};
@@ -201,11 +199,9 @@ fn store(
 ) -> Result<(), DatasetError> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| DatasetError::io(dir, e))?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(".fetch-")
-        .tempfile_in(dir)
-        .map_err(|e| DatasetError::io(dir, e))?;
-    let actual = copy_hashing(reader, temp.as_file_mut()).map_err(|e| DatasetError::io(dest, e))?;
+    let mut temp = crate::fs::partial_file(dest).map_err(|e| DatasetError::io(dir, e))?;
+    let actual = crate::fs::copy_hashing(reader, temp.as_file_mut())
+        .map_err(|e| DatasetError::io(dest, e))?;
     if let Some(expected) = expected {
         if !actual.eq_ignore_ascii_case(expected) {
             let (file, expected) = (name.to_string(), expected.to_string());
@@ -221,44 +217,7 @@ fn store(
     Ok(())
 }
 
-/// Copies everything and returns the sha256 of what was copied, in hex.
-fn copy_hashing(mut reader: impl Read, writer: &mut impl Write) -> std::io::Result<String> {
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 16];
-    loop {
-        let n = reader.read(&mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-        writer.write_all(&buffer[..n])?;
-    }
-    writer.flush()?;
-    Ok(hex(&hasher.finalize()))
-}
-
 /// The sha256 of a file, in hex.
 pub fn sha256_file(path: &Path) -> Result<String, DatasetError> {
-    let file = std::fs::File::open(path).map_err(|e| DatasetError::io(path, e))?;
-    copy_hashing(file, &mut std::io::sink()).map_err(|e| DatasetError::io(path, e))
-}
-
-/// Bytes as lower-case hexadecimal (digests, run ids).
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sha256_of_known_input() {
-        // sha256("abc"), FIPS 180-2 appendix B.1.
-        let digest = copy_hashing(&b"abc"[..], &mut std::io::sink()).unwrap();
-        assert_eq!(
-            digest,
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
+    crate::fs::sha256_file(path).map_err(|e| DatasetError::io(path, e))
 }

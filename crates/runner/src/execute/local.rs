@@ -6,6 +6,7 @@
 //! here: a worker waiting inside polars stole the next run and then waited on
 //! the table lock it already held.)
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
@@ -16,13 +17,15 @@ use std::sync::mpsc;
 use anyhow::{bail, Context};
 use indicatif::{MultiProgress, ProgressBar};
 
+use super::backend::{Backend, Handout, RunState};
 use super::run_one::RunEvent;
 use crate::plan::PlannedRun;
 use crate::progress;
 use crate::store::Store;
 
+/// Processes on this machine.
 #[derive(Debug, Clone)]
-pub struct SweepOptions {
+pub struct Local {
     /// Runs trained at once.
     pub jobs: usize,
     /// libtorch threads per run.
@@ -32,25 +35,32 @@ pub struct SweepOptions {
     pub executable: PathBuf,
 }
 
-/// Trains every run of `runs` that the store has not finished.
-pub fn sweep(store: &Store, runs: &[PlannedRun], options: &SweepOptions) -> anyhow::Result<()> {
-    let _lock = store.lock()?;
-    for run in runs {
-        store.begin(run)?;
+impl Backend for Local {
+    fn submit(&self, store: &Store, work: &Handout) -> anyhow::Result<()> {
+        let elsewhere = match work.active {
+            0 => String::new(),
+            n => format!(", {n} running in another process"),
+        };
+        eprintln!(
+            "{}: {} runs, {} done, {} to train ({} at a time, {} threads each){elsewhere}",
+            store.root.display(),
+            work.runs.len(),
+            work.done,
+            work.pending.len(),
+            self.jobs,
+            self.threads
+        );
+        train_all(store, &work.pending, self)
     }
-    for problem in store.redo_corrupted(runs.iter().map(|r| r.id.as_str()))? {
-        eprintln!("warning: {problem}");
+
+    /// Nothing beyond the store: a run training here holds its lock.
+    fn states(&self, _store: &Store) -> anyhow::Result<BTreeMap<String, RunState>> {
+        Ok(BTreeMap::new())
     }
-    let pending: Vec<&PlannedRun> = runs.iter().filter(|r| !store.is_done(&r.id)).collect();
-    eprintln!(
-        "{}: {} runs, {} done, {} to train ({} at a time, {} threads each)",
-        store.root.display(),
-        runs.len(),
-        runs.len() - pending.len(),
-        pending.len(),
-        options.jobs,
-        options.threads
-    );
+}
+
+/// Trains `pending`, `jobs` at a time, rewriting the tables after each run.
+fn train_all(store: &Store, pending: &[&PlannedRun], options: &Local) -> anyhow::Result<()> {
     let bars = MultiProgress::new();
     let overall = bars.add(progress::bar(pending.len() as u64, "runs"));
     overall.set_prefix("sweep");
@@ -76,21 +86,7 @@ pub fn sweep(store: &Store, runs: &[PlannedRun], options: &SweepOptions) -> anyh
         drop(done_tx);
         // Tables are rewritten here, on one thread, after every finished run.
         for (run, outcome) in done_rx {
-            let outcome = outcome.and_then(|()| store.write_tables().map(|_| ()));
-            overall.inc(1);
-            let line = match &outcome {
-                Ok(()) => format!(
-                    "run {} ({} {}) done",
-                    run.id,
-                    run.config.variant,
-                    cell_label(run)
-                ),
-                Err(e) => format!("run {} ({}) failed: {e:#}", run.id, run.config.variant),
-            };
-            progress::event(&overall, &line);
-            if let Err(e) = outcome {
-                failures.push(format!("{}: {e:#}", run.id));
-            }
+            failures.extend(finished(store, run, outcome, &overall));
         }
     });
     overall.finish_and_clear();
@@ -106,6 +102,28 @@ pub fn sweep(store: &Store, runs: &[PlannedRun], options: &SweepOptions) -> anyh
     Ok(())
 }
 
+/// Rewrites the tables after `run` ended and says so; the failure, if any.
+fn finished(
+    store: &Store,
+    run: &PlannedRun,
+    outcome: anyhow::Result<()>,
+    overall: &ProgressBar,
+) -> Option<String> {
+    let outcome = outcome.and_then(|()| store.write_tables().map(|_| ()));
+    overall.inc(1);
+    let line = match &outcome {
+        Ok(()) => format!(
+            "run {} ({} {}) done",
+            run.id,
+            run.config.variant,
+            cell_label(run)
+        ),
+        Err(e) => format!("run {} ({}) failed: {e:#}", run.id, run.config.variant),
+    };
+    progress::event(overall, &line);
+    outcome.err().map(|e| format!("{}: {e:#}", run.id))
+}
+
 fn cell_label(run: &PlannedRun) -> String {
     run.cell
         .iter()
@@ -118,7 +136,7 @@ fn cell_label(run: &PlannedRun) -> String {
 fn train_in_child(
     store: &Store,
     run: &PlannedRun,
-    options: &SweepOptions,
+    options: &Local,
     bar: &ProgressBar,
 ) -> anyhow::Result<()> {
     let dir = store.run_dir(&run.id);

@@ -2,7 +2,9 @@
 //! trainer, resume from its checkpoint when there is one, train to early stop,
 //! predict dev and test with the best-dev weights.
 
+pub mod backend;
 pub mod checkpoint;
+pub mod local;
 pub mod prepare;
 pub mod run_one;
 pub mod slurm;
@@ -93,31 +95,7 @@ pub fn train_run(
     })
 }
 
-/// `cpu`, `cuda`, or `auto` (CUDA when available).
-/// `--device`: where libtorch computes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DeviceArg {
-    Cpu,
-    Cuda,
-    /// CUDA when libtorch sees a device, else the CPU.
-    Auto,
-}
-
-impl DeviceArg {
-    /// The flag's value, as child processes and Slurm tasks receive it.
-    pub fn name(self) -> &'static str {
-        match self {
-            DeviceArg::Cpu => "cpu",
-            DeviceArg::Cuda => "cuda",
-            DeviceArg::Auto => "auto",
-        }
-    }
-
-    pub fn device(self) -> anyhow::Result<Device> {
-        parse_device(self.name())
-    }
-}
-
+/// `--device`: `cpu`, `cuda`, or `auto` (CUDA when libtorch sees one).
 pub fn parse_device(name: &str) -> anyhow::Result<Device> {
     match name {
         "cpu" => Ok(Device::Cpu),

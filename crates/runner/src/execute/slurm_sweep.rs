@@ -6,75 +6,92 @@
 //! lock is held while submitting (and waiting), so two sweeps never submit the
 //! same run twice.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::bail;
 
-use super::slurm::{submit, SlurmOptions};
-use super::state::{statuses, RunState};
+use super::backend::{Backend, Handout, RunState};
+use super::slurm::{self, submit, SlurmOptions, Submission, TaskState};
+use super::sweep::planned_states;
 use crate::plan::PlannedRun;
-use crate::store::Store;
+use crate::store::{log_tail, Store};
 
 /// How often `--wait` asks Slurm.
 const POLL: Duration = Duration::from_secs(2);
 
-pub fn sweep_slurm(
-    store: &Store,
-    runs: &[PlannedRun],
-    options: &SlurmOptions,
-    wait: bool,
-) -> anyhow::Result<()> {
-    let _lock = store.lock()?;
-    for run in runs {
-        store.begin(run)?;
-    }
-    for problem in store.redo_corrupted(runs.iter().map(|r| r.id.as_str()))? {
-        eprintln!("warning: {problem}");
-    }
-    let states = planned_states(store, runs)?;
-    let active = states.iter().filter(|(_, s)| s.is_active()).count();
-    let pending: Vec<&PlannedRun> = states
-        .iter()
-        .filter(|(_, s)| !s.is_active() && *s != RunState::Done)
-        .map(|(r, _)| *r)
-        .collect();
-    let done = runs.len() - active - pending.len();
-    eprintln!(
-        "{}: {} runs, {done} done, {active} queued or running, {} to submit",
-        store.root.display(),
-        runs.len(),
-        pending.len()
-    );
-    if !pending.is_empty() {
-        let job = submit(store, &pending, options)?;
-        eprintln!(
-            "submitted job array {job} ({} tasks); `runner status {}` follows it",
-            pending.len(),
-            store.root.display()
-        );
-    }
-    store.write_tables()?;
-    if wait {
-        wait_for(store, runs)?;
-    }
-    Ok(())
+/// One job array per sweep. The default submits nothing anyone asked for: it
+/// is how `runner status` reads a store's Slurm tasks.
+#[derive(Debug, Clone, Default)]
+pub struct Slurm {
+    pub options: SlurmOptions,
+    /// Follow the array until every task has ended.
+    pub wait: bool,
 }
 
-fn planned_states<'a>(
-    store: &Store,
-    runs: &'a [PlannedRun],
-) -> anyhow::Result<Vec<(&'a PlannedRun, RunState)>> {
-    let all = statuses(store, false)?;
-    Ok(runs
-        .iter()
-        .map(|run| {
-            let state = all
-                .iter()
-                .find(|s| s.run.id == run.id)
-                .map_or(RunState::NotStarted, |s| s.state.clone());
-            (run, state)
-        })
-        .collect())
+impl Backend for Slurm {
+    fn submit(&self, store: &Store, work: &Handout) -> anyhow::Result<()> {
+        let pending = &work.pending;
+        eprintln!(
+            "{}: {} runs, {} done, {} queued or running, {} to submit",
+            store.root.display(),
+            work.runs.len(),
+            work.done,
+            work.active,
+            pending.len()
+        );
+        if !pending.is_empty() {
+            let job = submit(store, pending, &self.options)?;
+            eprintln!(
+                "submitted job array {job} ({} tasks); `runner status {}` follows it",
+                pending.len(),
+                store.root.display()
+            );
+        }
+        store.write_tables()?;
+        if self.wait {
+            wait_for(store, work.runs)?;
+        }
+        Ok(())
+    }
+
+    /// Each run's last task (`slurm.json`), as Slurm reports it; Slurm is
+    /// asked once per job.
+    fn states(&self, store: &Store) -> anyhow::Result<BTreeMap<String, RunState>> {
+        let mut jobs: BTreeMap<String, BTreeMap<usize, TaskState>> = BTreeMap::new();
+        let mut states = BTreeMap::new();
+        for id in store.run_ids()? {
+            if store.is_done(&id) {
+                continue;
+            }
+            let Some(s) = Submission::of(store, &id) else {
+                continue;
+            };
+            let tasks = jobs
+                .entry(s.job_id.clone())
+                .or_insert_with(|| slurm::query(&s.job_id));
+            if let Some(task) = tasks.get(&s.task) {
+                states.insert(id, state_of(&s, task));
+            }
+        }
+        Ok(states)
+    }
+}
+
+/// A task's state as a run's: queued, or ended without the run finishing.
+fn state_of(s: &Submission, task: &TaskState) -> RunState {
+    let task_name = format!("{}_{}", s.job_id, s.task);
+    let reason = match task {
+        TaskState::Queued | TaskState::Running => return RunState::Queued { job: task_name },
+        TaskState::Ended { state, exit_code } => {
+            format!("Slurm task {task_name}: {state}, exit code {exit_code}")
+        }
+        TaskState::Completed => format!("Slurm task {task_name} completed but the run has no DONE"),
+    };
+    RunState::Failed {
+        reason,
+        log_tail: log_tail(&s.log, 5),
+    }
 }
 
 /// Polls until no run of the plan is queued or running, rewrites the tables,
@@ -83,7 +100,7 @@ fn wait_for(store: &Store, runs: &[PlannedRun]) -> anyhow::Result<()> {
     let bar = crate::progress::bar(runs.len() as u64, "runs");
     bar.set_prefix("slurm");
     let states = loop {
-        let states = planned_states(store, runs)?;
+        let states = planned_states(store, runs, &[&Slurm::default()])?;
         bar.set_position(states.iter().filter(|(_, s)| *s == RunState::Done).count() as u64);
         if !states.iter().any(|(_, s)| s.is_active()) {
             break states;

@@ -1,58 +1,16 @@
 //! Where every run of a store stands: done, running, queued, failed (with the
 //! Slurm task's state, exit code and the tail of its log), interrupted (a
 //! checkpoint to resume from) or not started. Read by `runner status` and by
-//! a Slurm sweep that follows its tasks.
+//! a sweep choosing what to hand its backend.
 
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::Path;
 
-use super::slurm::{self, Submission, TaskState};
+use super::backend::Backend;
+pub use super::backend::RunState;
 use crate::plan::PlannedRun;
 use crate::store::{log_tail, read_json, Store};
-
-/// Where one run stands.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RunState {
-    Done,
-    /// `DONE` is there but a file does not match it; the next sweep redoes the run.
-    Corrupt(String),
-    /// A process holds the run's lock.
-    Running,
-    /// Submitted to Slurm, waiting for a node (or starting).
-    Queued {
-        job: String,
-    },
-    /// The last attempt ended without finishing the run.
-    Failed {
-        reason: String,
-        log_tail: Vec<String>,
-    },
-    /// Stopped after `epochs` epochs; a sweep resumes it.
-    Interrupted {
-        epochs: usize,
-    },
-    NotStarted,
-}
-
-impl RunState {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Self::Done => "done",
-            Self::Corrupt(_) => "corrupt",
-            Self::Running => "running",
-            Self::Queued { .. } => "queued",
-            Self::Failed { .. } => "failed",
-            Self::Interrupted { .. } => "interrupted",
-            Self::NotStarted => "not started",
-        }
-    }
-
-    /// A process is on it, or Slurm will start one.
-    pub fn is_active(&self) -> bool {
-        matches!(self, Self::Running | Self::Queued { .. })
-    }
-}
 
 /// One row of the status.
 #[derive(Debug, Clone)]
@@ -61,38 +19,34 @@ pub struct RunStatus {
     pub state: RunState,
 }
 
-/// The state of every run in the store, in id order. Slurm is asked once per
-/// job. With `verify`, finished runs are checked against their checksums
-/// (reads every file; a poll loop leaves it to the sweep that resubmits).
-pub fn statuses(store: &Store, verify: bool) -> anyhow::Result<Vec<RunStatus>> {
-    let mut jobs: BTreeMap<String, BTreeMap<usize, TaskState>> = BTreeMap::new();
+/// The state of every run in the store, in id order. Each backend is asked
+/// once for what it knows. With `verify`, finished runs are checked against
+/// their checksums (reads every file; a poll loop leaves it to the sweep that
+/// resubmits).
+pub fn statuses(
+    store: &Store,
+    verify: bool,
+    backends: &[&dyn Backend],
+) -> anyhow::Result<Vec<RunStatus>> {
+    let mut known = BTreeMap::new();
+    for backend in backends {
+        known.extend(backend.states(store)?);
+    }
     let mut out = Vec::new();
     for id in store.run_ids()? {
         let dir = store.run_dir(&id);
         let Ok(run) = read_json::<PlannedRun>(&dir.join("config.json")) else {
             continue; // not a run directory of this store
         };
-        let submission = Submission::of(store, &id);
-        if let Some(s) = &submission {
-            if !jobs.contains_key(&s.job_id) {
-                jobs.insert(s.job_id.clone(), slurm::query(&s.job_id));
-            }
-        }
-        let task = submission
-            .as_ref()
-            .and_then(|s| Some((s, jobs.get(&s.job_id)?.get(&s.task)?)));
-        let state = state_of(store, &id, task, verify);
+        let state = state_of(store, &id, known.remove(&id), verify);
         out.push(RunStatus { run, state });
     }
     Ok(out)
 }
 
-fn state_of(
-    store: &Store,
-    id: &str,
-    task: Option<(&Submission, &TaskState)>,
-    verify: bool,
-) -> RunState {
+/// Done (and verified), running here, what a backend says, failed per the
+/// run's own log, interrupted, or not started: the first that holds.
+fn state_of(store: &Store, id: &str, backend: Option<RunState>, verify: bool) -> RunState {
     let dir = store.run_dir(id);
     if store.is_done(id) {
         if !verify {
@@ -106,31 +60,8 @@ fn state_of(
     if is_locked(&dir.join(".lock")) {
         return RunState::Running;
     }
-    match task {
-        Some((s, TaskState::Queued | TaskState::Running)) => {
-            return RunState::Queued {
-                job: format!("{}_{}", s.job_id, s.task),
-            }
-        }
-        Some((s, TaskState::Ended { state, exit_code })) => {
-            return RunState::Failed {
-                reason: format!(
-                    "Slurm task {}_{}: {state}, exit code {exit_code}",
-                    s.job_id, s.task
-                ),
-                log_tail: log_tail(&s.log, 5),
-            }
-        }
-        Some((s, TaskState::Completed)) => {
-            return RunState::Failed {
-                reason: format!(
-                    "Slurm task {}_{} completed but the run has no DONE",
-                    s.job_id, s.task
-                ),
-                log_tail: log_tail(&s.log, 5),
-            }
-        }
-        None => {}
+    if let Some(state) = backend {
+        return state;
     }
     let log = log_tail(&dir.join("train.log"), 5);
     if log.last().is_some_and(|l| l.starts_with("error:")) {

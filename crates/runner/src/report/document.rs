@@ -428,13 +428,10 @@ pub fn render(doc: &Document) -> String {
         md.push_str(&files_line(t));
     }
 
-    for (id, heading) in [
-        ("table2", "Table 2: WeiboNER"),
-        ("table3", "Table 3: WeiboNER, updated release"),
-        ("table4", "Table 4: SighanNER"),
-    ] {
-        let Some(t) = by_id(id) else { continue };
-        let _ = writeln!(md, "## {heading}\n");
+    // Table 5 has its own section above (charts, significance).
+    for paper in tables::PAPER_TABLES.iter().filter(|p| p.id != "table5") {
+        let Some(t) = by_id(paper.id) else { continue };
+        let _ = writeln!(md, "## {}\n", paper.heading);
         md.push_str(&t.markdown());
         md.push('\n');
         md.push_str(&files_line(t));

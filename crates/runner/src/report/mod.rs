@@ -46,35 +46,6 @@ use significance::{Comparison, SystemRuns};
 use source::Source;
 use tables::{Selection, Table};
 
-/// Paper-style tables, significance tests and charts from results stores.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ReportArgs {
-    /// Experiment names (read from results/NAME) or results directories;
-    /// several are combined, e.g. `weibo sighan` for both columns of Table 5.
-    #[arg(required_unless_present = "all", value_name = "EXPERIMENT|DIR")]
-    pub sources: Vec<String>,
-    /// Every store under the workspace's results/: one report each, and
-    /// REPRODUCTION.md, the verdict on every claim of the paper, over all.
-    #[arg(long, conflicts_with_all = ["sources", "name"])]
-    pub all: bool,
-    /// Output directory (default: reports/ in the workspace).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Report name: writes OUT/NAME.md and OUT/NAME/ (default: the experiment
-    /// names joined by `+`).
-    #[arg(long)]
-    pub name: Option<String>,
-    /// Resamples of the approximate randomization test.
-    #[arg(long, default_value_t = significance::DEFAULT_RESAMPLES)]
-    pub resamples: usize,
-    /// Seed of the randomization test's random stream.
-    #[arg(long, default_value_t = significance::DEFAULT_SEED)]
-    pub significance_seed: u64,
-    /// Skip the significance tests (they read the test sets' gold tags).
-    #[arg(long)]
-    pub no_significance: bool,
-}
-
 /// Everything a report is made from, resolved.
 #[derive(Debug)]
 pub struct ReportRequest {
@@ -110,97 +81,6 @@ impl std::fmt::Debug for SignificanceOptions {
 pub struct Written {
     pub report: PathBuf,
     pub files: Vec<PathBuf>,
-}
-
-pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
-    let root = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| crate::dataset::locations::workspace_root(&cwd).ok());
-    let out = match (&args.out, &root) {
-        (Some(dir), _) => dir.clone(),
-        (None, Some(root)) => root.join("reports"),
-        (None, None) => PathBuf::from("reports"),
-    };
-    if args.all {
-        let results = root.map_or_else(|| PathBuf::from("results"), |r| r.join("results"));
-        return run_all(args, &results, &out);
-    }
-    let sources = args
-        .sources
-        .iter()
-        .map(|s| source::resolve(s))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    run_one(args, sources, out)
-}
-
-/// `--all`: a report per store of `results`, then `REPRODUCTION.md` over all.
-fn run_all(args: &ReportArgs, results: &Path, out: &Path) -> anyhow::Result<()> {
-    let mut stores: Vec<PathBuf> = std::fs::read_dir(results)
-        .with_context(|| format!("reading {}", results.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("store.json").is_file())
-        .collect();
-    stores.sort();
-    for store in &stores {
-        run_one(args, vec![store.clone()], out.to_path_buf())?;
-    }
-    let measured = measure(&stores)?;
-    let path = out.join("REPRODUCTION.md");
-    crate::store::write_atomic(&path, reproduction::render(&measured).as_bytes())?;
-    println!("verdicts: {}", path.display());
-    Ok(())
-}
-
-fn run_one(args: &ReportArgs, sources: Vec<PathBuf>, out: PathBuf) -> anyhow::Result<()> {
-    let command = canonical_command(args, &sources);
-    let request = ReportRequest {
-        sources,
-        out,
-        name: args.name.clone(),
-        command,
-        significance: (!args.no_significance).then(|| SignificanceOptions {
-            resamples: args.resamples,
-            seed: args.significance_seed,
-            gold: significance::Gold::default(),
-        }),
-    };
-    let written = report(request)?;
-    println!("report: {}", written.report.display());
-    println!(
-        "tables and charts: {} files in {}",
-        written.files.len(),
-        written.report.with_extension("").display()
-    );
-    Ok(())
-}
-
-/// The command that writes this report's content, stated in the report: its
-/// sources as paths relative to the workspace and every option that changes
-/// a number; not the output directory nor anything of the reporting machine,
-/// so that a report is a pure function of the results it reads.
-fn canonical_command(args: &ReportArgs, sources: &[PathBuf]) -> String {
-    let mut words = vec!["runner".to_string(), "report".to_string()];
-    words.extend(sources.iter().map(|s| document::shown_path(s)));
-    if let Some(name) = &args.name {
-        words.extend(["--name".to_string(), name.clone()]);
-    }
-    if args.no_significance {
-        words.push("--no-significance".into());
-    } else {
-        if args.resamples != significance::DEFAULT_RESAMPLES {
-            words.extend(["--resamples".to_string(), args.resamples.to_string()]);
-        }
-        if args.significance_seed != significance::DEFAULT_SEED {
-            let seed = args.significance_seed.to_string();
-            words.extend(["--significance-seed".to_string(), seed]);
-        }
-    }
-    words
-        .iter()
-        .map(|w| crate::shell::word(w))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// The loaded and aggregated runs of a report.
@@ -267,16 +147,14 @@ pub fn report(mut request: ReportRequest) -> anyhow::Result<Written> {
     let mut paper_tables = BTreeMap::new();
     for selection in [Selection::Dev, Selection::Test] {
         let g = &measured.groups;
-        let four = vec![
-            tables::table5(g, selection),
-            tables::table2(g, selection),
-            tables::table3(g, selection),
-            tables::table4(g, selection),
-        ];
-        for t in &four {
+        let built: Vec<Table> = tables::PAPER_TABLES
+            .iter()
+            .map(|p| (p.build)(g, selection))
+            .collect();
+        for t in &built {
             files.extend(write_table(&dir, t)?);
         }
-        paper_tables.insert(selection.suffix(), four);
+        paper_tables.insert(selection.suffix(), built);
     }
     let mut extra_tables = Vec::new();
     for dataset in datasets_in(&measured.groups) {

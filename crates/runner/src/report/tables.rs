@@ -171,6 +171,42 @@ fn full_model_table(
     table
 }
 
+/// One of the paper's tables: its id (file stem without the selection's
+/// suffix), the report's section heading, and how it is built from the
+/// measured groups.
+pub struct PaperTable {
+    pub id: &'static str,
+    pub heading: &'static str,
+    pub build: fn(&[Group], Selection) -> Table,
+}
+
+/// The paper's tables, in the order a report writes their files. Both the
+/// file writer and the document iterate this list and find tables by id; a
+/// new table is a builder here, a registry entry, and its reported numbers
+/// in `paper.rs`.
+pub const PAPER_TABLES: [PaperTable; 4] = [
+    PaperTable {
+        id: "table5",
+        heading: "Table 5: ablation",
+        build: table5,
+    },
+    PaperTable {
+        id: "table2",
+        heading: "Table 2: WeiboNER",
+        build: table2,
+    },
+    PaperTable {
+        id: "table3",
+        heading: "Table 3: WeiboNER, updated release",
+        build: table3,
+    },
+    PaperTable {
+        id: "table4",
+        heading: "Table 4: SighanNER",
+        build: table4,
+    },
+];
+
 /// Table 2: WeiboNER (original release, named entities).
 pub fn table2(groups: &[Group], selection: Selection) -> Table {
     full_model_table(

@@ -23,12 +23,17 @@ pub mod completion;
 pub mod tables;
 
 pub use completion::{DONE, WEIGHTS};
+// The file helpers the store's writers use, by their old paths.
+pub use crate::fs::{
+    compressed_twin, log_tail, read_json, wait_for_lock, write_atomic, write_json,
+    write_through_partial,
+};
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::plan::{PlannedRun, RunConfig};
 use atner::train::TrainState;
@@ -207,73 +212,4 @@ pub struct RunResult {
     pub wall_seconds: f64,
     pub device: String,
     pub threads: usize,
-}
-
-/// `name.xz` beside `name`.
-pub fn compressed_twin(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".xz");
-    PathBuf::from(name)
-}
-
-/// Takes the exclusive lock of the file at `path` (created if missing),
-/// waiting while another process holds it; released when the file is dropped.
-pub fn wait_for_lock(path: &Path) -> anyhow::Result<File> {
-    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    file.lock()
-        .with_context(|| format!("locking {}", path.display()))?;
-    Ok(file)
-}
-
-/// The last `n` non-blank lines of a log (none if it cannot be read).
-pub fn log_tail(path: &Path, n: usize) -> Vec<String> {
-    let text = fs::read(path).unwrap_or_default();
-    let text = String::from_utf8_lossy(&text);
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(n)..]
-        .iter()
-        .map(|l| l.to_string())
-        .collect()
-}
-
-/// Writes `bytes` to `path` through a temporary file and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    write_through_partial(path, |partial| {
-        fs::write(partial, bytes).with_context(|| format!("writing {}", partial.display()))
-    })
-}
-
-/// Has `write` write the file under a temporary name, then renames it to
-/// `path`: readers see the old file or the whole new one, never a part.
-pub fn write_through_partial(
-    path: &Path,
-    write: impl FnOnce(&Path) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let partial = partial_name(path);
-    write(&partial)?;
-    fs::rename(&partial, path)
-        .with_context(|| format!("renaming {} to {}", partial.display(), path.display()))
-}
-
-fn partial_name(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".partial-{}", std::process::id()));
-    path.with_file_name(name)
-}
-
-pub fn write_json<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
-    write_atomic(path, &serde_json::to_vec_pretty(value)?)
-}
-
-/// Reads JSON from `path`, or from `path.xz` when only that exists (the
-/// compressed predictions of committed results).
-pub fn read_json<T: DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
-    let compressed = compressed_twin(path);
-    let text = if !path.exists() && compressed.exists() {
-        atner::data::source::read_bytes(&compressed)?
-    } else {
-        fs::read(path).with_context(|| format!("reading {}", path.display()))?
-    };
-    serde_json::from_slice(&text)
-        .with_context(|| format!("{}: not a valid result file", path.display()))
 }
