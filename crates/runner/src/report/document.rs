@@ -365,6 +365,32 @@ pub struct Document<'a> {
 
 /// The report as Markdown.
 pub fn render(doc: &Document) -> String {
+    let mut md = intro(doc);
+    md.push_str(&provenance(doc));
+    md.push_str(&substitutions(doc.measured));
+    md.push_str(&ablation_section(doc));
+    md.push_str(&paper_table_sections(doc));
+    md.push_str(&released_section(doc));
+    md.push_str(&closing_sections(doc));
+    md
+}
+
+/// Markdown links to a table's three files.
+fn files_line(doc: &Document, t: &Table) -> String {
+    let dir = doc.chart_dir.display().to_string();
+    format!(
+        "Files: [{id}.md]({dir}/{id}.md) · [{id}.tex]({dir}/{id}.tex) · [{id}.csv]({dir}/{id}.csv)\n\n",
+        id = t.id
+    )
+}
+
+/// A dev-selected paper table, found by id (never by its place in the list).
+fn dev_table<'a>(doc: &'a Document, id: &str) -> Option<&'a Table> {
+    doc.paper_tables[""].iter().find(|t| t.id == id)
+}
+
+/// The title and what the report is.
+fn intro(doc: &Document) -> String {
     let mut md = String::new();
     let m = doc.measured;
     let _ = writeln!(md, "# Ablation report: {}\n", doc.name);
@@ -382,26 +408,17 @@ pub fn render(doc: &Document) -> String {
     if m.runs.height() == 0 {
         md.push_str("**No finished runs** in these results: every table below shows the paper's rows only.\n\n");
     }
-    md.push_str(&provenance(doc));
-    md.push_str(&substitutions(m));
+    md
+}
 
-    let dev = &doc.paper_tables[""];
-    let test = &doc.paper_tables["-test-selected"];
-    let dir = doc.chart_dir.display().to_string();
-    let files_line = |t: &Table| {
-        format!(
-            "Files: [{id}.md]({dir}/{id}.md) · [{id}.tex]({dir}/{id}.tex) · [{id}.csv]({dir}/{id}.csv)\n\n",
-            id = t.id
-        )
-    };
-
-    // Tables are found by id, not by their place in the list.
-    let by_id = |id: &str| dev.iter().find(|t| t.id == id);
+/// Table 5, its charts and the paired tests.
+fn ablation_section(doc: &Document) -> String {
+    let mut md = String::new();
     md.push_str("## Table 5: ablation\n\n");
-    if let Some(t) = by_id("table5") {
+    if let Some(t) = dev_table(doc, "table5") {
         md.push_str(&t.markdown());
         md.push('\n');
-        md.push_str(&files_line(t));
+        md.push_str(&files_line(doc, t));
     }
     embed(&mut md, doc, Section::Ablation);
     md.push_str("### Significance\n\n");
@@ -416,27 +433,42 @@ pub fn render(doc: &Document) -> String {
         Some(Ok(Some(t))) => {
             md.push_str(&t.markdown());
             md.push('\n');
-            md.push_str(&files_line(t));
+            md.push_str(&files_line(doc, t));
         }
     }
 
+    md
+}
+
+/// Every configuration (when there are several per variant), then Tables 2–4.
+fn paper_table_sections(doc: &Document) -> String {
+    let mut md = String::new();
     if let Some(t) = doc.extra_tables.iter().find(|t| t.id == "configurations") {
         md.push_str("## Every configuration\n\n");
         md.push_str("These runs hold several configurations of the same parts (a preset, a setting, a grid value): the paper's tables above average them per variant, this table keeps them apart.\n\n");
         md.push_str(&t.markdown());
         md.push('\n');
-        md.push_str(&files_line(t));
+        md.push_str(&files_line(doc, t));
     }
 
     // Table 5 has its own section above (charts, significance).
     for paper in tables::PAPER_TABLES.iter().filter(|p| p.id != "table5") {
-        let Some(t) = by_id(paper.id) else { continue };
+        let Some(t) = dev_table(doc, paper.id) else {
+            continue;
+        };
         let _ = writeln!(md, "## {}\n", paper.heading);
         md.push_str(&t.markdown());
         md.push('\n');
-        md.push_str(&files_line(t));
+        md.push_str(&files_line(doc, t));
     }
 
+    md
+}
+
+/// The released code's protocol: the gap table and the test-selected tables.
+fn released_section(doc: &Document) -> String {
+    let test = &doc.paper_tables["-test-selected"];
+    let mut md = String::new();
     md.push_str("## The released code's protocol (best test epoch)\n\n");
     md.push_str("The released code keeps the checkpoint with the best *test* F1. That number is optimistic (the test set chose the epoch), and is shown only so that the gap to the honest, dev-selected numbers above is visible. The reported rows are the same as above.\n\n");
     if let Some(gap) = doc.extra_tables.iter().find(|t| t.id == "protocol-gap") {
@@ -447,13 +479,20 @@ pub fn render(doc: &Document) -> String {
         if t.has_measured() {
             md.push_str(&t.markdown());
             md.push('\n');
-            md.push_str(&files_line(t));
+            md.push_str(&files_line(doc, t));
         }
     }
     if !test.iter().any(Table::has_measured) {
         md.push_str("No measured rows under this protocol either.\n\n");
     }
 
+    md
+}
+
+/// Per-type scores, the remaining charts and where the files are.
+fn closing_sections(doc: &Document) -> String {
+    let dir = doc.chart_dir.display().to_string();
+    let mut md = String::new();
     let per_type: Vec<&Table> = doc
         .extra_tables
         .iter()
@@ -550,72 +589,88 @@ fn provenance(doc: &Document) -> String {
     let m = doc.measured;
     let results: Vec<&crate::store::RunResult> =
         m.sources.iter().flat_map(|s| s.results.iter()).collect();
-    let configs: Vec<&RunConfig> = results.iter().map(|r| &r.config).collect();
     let mut md = String::from("## How this report was produced\n\n");
     let _ = writeln!(md, "- Command: `{}`", doc.request.command);
     let _ = writeln!(md, "- Report generated by: {}", code_version());
-    let mut revisions: BTreeMap<&str, usize> = BTreeMap::new();
+    md.push_str(&revisions_line(&m.sources));
     for s in &m.sources {
-        for r in s.revisions.values() {
-            *revisions.entry(r.as_str()).or_default() += 1;
-        }
-    }
-    let _ = writeln!(
-        md,
-        "- Runs trained by code revision: {}",
-        list(revisions.iter().map(|(r, n)| format!("`{r}` ({n} runs)")))
-    );
-    for s in &m.sources {
-        let seeds = distinct(s.results.iter().map(|r| r.config.train.seed));
-        let variants: Vec<String> = {
-            let mut v: Vec<String> = Vec::new();
-            for r in &s.results {
-                if !v.contains(&r.config.variant) {
-                    v.push(r.config.variant.clone());
-                }
-            }
-            // The paper's order, other names after.
-            let rank = |name: &String| {
-                Variant::ALL
-                    .iter()
-                    .position(|w| w.name() == name)
-                    .unwrap_or(Variant::ALL.len())
-            };
-            v.sort_by_key(|name| rank(name));
-            v
-        };
-        let lambdas: Vec<String> = distinct(
-            s.results
-                .iter()
-                .filter_map(|r| r.config.model.lambda())
-                .map(|l| (l * 1e9).round() as i64),
-        )
-        .into_iter()
-        .map(|l| format_lambda(l as f64 / 1e9))
-        .collect();
-        let _ = writeln!(
-            md,
-            "- Results `{}` (experiment `{}`): {} finished runs; variants {}; seeds {}; λ {}",
-            shown_path(&s.root),
-            s.experiment,
-            s.results.len(),
-            list(variants),
-            list(seeds),
-            list(lambdas)
-        );
-        if !s.duplicates.is_empty() {
-            let _ = writeln!(
-                md,
-                "  ({} more runs of this store are the same runs as in an earlier store and are counted once: {})",
-                s.duplicates.len(),
-                s.duplicates.join(", ")
-            );
-        }
+        md.push_str(&source_line(s));
     }
     if results.is_empty() {
         md.push('\n');
         return md;
     }
+    md.push_str(&settings_lines(&results));
+    md.push_str(&compute_lines(&results));
+    md.push_str(&mixed_settings(&results));
+    md.push_str(&data_files(&results));
+    md.push('\n');
+    md
+}
+
+/// The code revisions the runs were trained by, with their counts.
+fn revisions_line(sources: &[crate::report::source::Source]) -> String {
+    let mut revisions: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in sources {
+        for r in s.revisions.values() {
+            *revisions.entry(r.as_str()).or_default() += 1;
+        }
+    }
+    format!(
+        "- Runs trained by code revision: {}\n",
+        list(revisions.iter().map(|(r, n)| format!("`{r}` ({n} runs)")))
+    )
+}
+
+/// One store: its runs, variants (the paper's order first), seeds and λ.
+fn source_line(s: &crate::report::source::Source) -> String {
+    let seeds = distinct(s.results.iter().map(|r| r.config.train.seed));
+    let mut variants: Vec<String> = Vec::new();
+    for r in &s.results {
+        if !variants.contains(&r.config.variant) {
+            variants.push(r.config.variant.clone());
+        }
+    }
+    let rank = |name: &String| {
+        Variant::ALL
+            .iter()
+            .position(|w| w.name() == name)
+            .unwrap_or(Variant::ALL.len())
+    };
+    variants.sort_by_key(|name| rank(name));
+    let lambdas: Vec<String> = distinct(
+        s.results
+            .iter()
+            .filter_map(|r| r.config.model.lambda())
+            .map(|l| (l * 1e9).round() as i64),
+    )
+    .into_iter()
+    .map(|l| format_lambda(l as f64 / 1e9))
+    .collect();
+    let mut md = format!(
+        "- Results `{}` (experiment `{}`): {} finished runs; variants {}; seeds {}; λ {}\n",
+        shown_path(&s.root),
+        s.experiment,
+        s.results.len(),
+        list(variants),
+        list(seeds),
+        list(lambdas)
+    );
+    if !s.duplicates.is_empty() {
+        let _ = writeln!(
+            md,
+            "  ({} more runs of this store are the same runs as in an earlier store and are counted once: {})",
+            s.duplicates.len(),
+            s.duplicates.join(", ")
+        );
+    }
+    md
+}
+
+/// The schedule and model sizes, each setting's distinct values.
+fn settings_lines(results: &[&crate::store::RunResult]) -> String {
+    let configs: Vec<&RunConfig> = results.iter().map(|r| &r.config).collect();
+    let mut md = String::new();
     let joined = |f: &dyn Fn(&RunConfig) -> String| list(distinct(configs.iter().map(|c| f(c))));
     let _ = writeln!(
         md,
@@ -638,6 +693,12 @@ fn provenance(doc: &Document) -> String {
                 .filter_map(|c| c.model.attention.map(|a| a.heads))
         )),
     );
+    md
+}
+
+/// Epochs trained, devices, compute time, and the sentences read.
+fn compute_lines(results: &[&crate::store::RunResult]) -> String {
+    let mut md = String::new();
     let epochs_run: Vec<f64> = results
         .iter()
         .map(|r| r.state.records.len() as f64)
@@ -681,6 +742,13 @@ fn provenance(doc: &Document) -> String {
         results.len(),
         format_duration(total / results.len() as f64)
     );
+    md.push_str(&sentences_line(results));
+    md
+}
+
+/// How many sentences each run read, NER and auxiliary CWS.
+fn sentences_line(results: &[&crate::store::RunResult]) -> String {
+    let mut md = String::new();
     let ner = distinct(results.iter().map(|r| {
         let [train, dev, test] = r.data.ner_sentences;
         format!("{} {train}/{dev}/{test}", r.config.data.ner.label())
@@ -703,9 +771,6 @@ fn provenance(doc: &Document) -> String {
         list(ner),
         list(cws)
     );
-    md.push_str(&mixed_settings(&results));
-    md.push_str(&data_files(&results));
-    md.push('\n');
     md
 }
 
