@@ -138,3 +138,63 @@ fn predictions_that_disagree_with_stored_scores_are_left_out() {
     assert_eq!(notes.len(), 1);
     assert!(notes[0].contains("left out"), "{notes:?}");
 }
+
+/// Two configurations of the baseline's parts: the reference (`baseline`,
+/// missing 60% of entities) and a much better one (10%); and a third that
+/// predicts as the reference does.
+fn configuration_runs(seeds: &[u64]) -> Vec<fixture::FixtureRun> {
+    let mut runs = Vec::new();
+    for &seed in seeds {
+        for (variant, miss) in [("baseline", 0.6), ("baseline, better", 0.1)] {
+            runs.push(fixture::FixtureRun {
+                variant,
+                parts: &[],
+                lambda: 0.06,
+                seed,
+                miss,
+            });
+        }
+    }
+    runs
+}
+
+#[test]
+fn configurations_are_tested_against_their_reference_on_dev_sentences() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fixture::write_store(dir.path(), "fidelity", &configuration_runs(&[1, 2, 3]));
+    let sources = [runner::report::source::load(dir.path()).expect("store loads")];
+    let mut gold = Gold::default();
+    let dev = runner::report::significance::Split::Dev;
+    gold.insert_split(&fixture::data_config(), dev, fixture::gold());
+    let table = runner::report::configurations::dev_randomization(&sources, &mut gold, 1000, 5)
+        .expect("computed")
+        .expect("two configurations of one variant");
+    assert_eq!(
+        table.rows.len(),
+        1,
+        "the reference is not tested against itself"
+    );
+    let text = table.markdown();
+    assert!(
+        text.contains("| baseline, better | baseline | 3 |"),
+        "{text}"
+    );
+    // 10% against 60% missed over 3 × 30 dev sentences: far beyond chance.
+    assert!(text.contains("| 3/3 | ≤ 0.000999 |"), "{text}");
+    // Gold that no dev prediction reproduces: every run is left out, and said so.
+    let mut blank = Gold::default();
+    let tags = fixture::gold()
+        .iter()
+        .map(|s| vec!["O".to_string(); s.len()])
+        .collect();
+    blank.insert_split(&fixture::data_config(), dev, tags);
+    let table = runner::report::configurations::dev_randomization(&sources, &mut blank, 100, 5)
+        .expect("computed")
+        .expect("a table");
+    assert!(table.rows.is_empty());
+    assert!(
+        table.notes.iter().any(|n| n.contains("left out")),
+        "{:?}",
+        table.notes
+    );
+}

@@ -54,7 +54,7 @@ pub fn print(statuses: &[RunStatus]) {
 pub fn run(results: &str) -> anyhow::Result<()> {
     let root = crate::report::source::resolve(results)?;
     let store = Store::at(&root)?;
-    let observers = crate::execute::backend::observers();
+    let observers = crate::execute::observers();
     let observers: Vec<&dyn Backend> = observers.iter().map(AsRef::as_ref).collect();
     print(&statuses(&store, true, &observers)?);
     Ok(())

@@ -343,23 +343,7 @@ fn print_plan(runs: &[PlannedRun], results: &Path) {
         .filter(|id| store.is_done(id))
         .filter_map(|id| read_json(&store.run_dir(id).join("result.json")).ok())
         .collect();
-    // Seconds per epoch of the variant's finished runs (any variant's when it
-    // has none) times the run's maximum epochs: early stopping can only cut it.
-    let estimate = |run: &PlannedRun| {
-        let per_epoch = |r: &&RunResult| r.wall_seconds / r.state.records.len().max(1) as f64;
-        let same: Vec<f64> = finished
-            .iter()
-            .filter(|r| r.config.variant == run.config.variant)
-            .map(|r| per_epoch(&r))
-            .collect();
-        let pool = if same.is_empty() {
-            finished.iter().map(|r| per_epoch(&r)).collect()
-        } else {
-            same
-        };
-        (!pool.is_empty())
-            .then(|| pool.iter().sum::<f64>() / pool.len() as f64 * run.config.train.epochs as f64)
-    };
+    let estimate = |run: &PlannedRun| estimated_seconds(run, &finished);
     let width = variant_width(runs.iter().map(|r| r.config.variant.as_str()));
     println!(
         "{:<16} {:<width$} {:<24} {:<6} estimate",
@@ -386,6 +370,34 @@ fn print_plan(runs: &[PlannedRun], results: &Path) {
             time
         );
     }
+    println!("{}", plan_summary(runs, &store, total, estimate));
+}
+
+/// Seconds per epoch of the variant's finished runs (any variant's when it
+/// has none) times the run's maximum epochs: early stopping can only cut it.
+fn estimated_seconds(run: &PlannedRun, finished: &[RunResult]) -> Option<f64> {
+    let per_epoch = |r: &RunResult| r.wall_seconds / r.state.records.len().max(1) as f64;
+    let same: Vec<f64> = finished
+        .iter()
+        .filter(|r| r.config.variant == run.config.variant)
+        .map(per_epoch)
+        .collect();
+    let pool = if same.is_empty() {
+        finished.iter().map(per_epoch).collect()
+    } else {
+        same
+    };
+    (!pool.is_empty())
+        .then(|| pool.iter().sum::<f64>() / pool.len() as f64 * run.config.train.epochs as f64)
+}
+
+/// The plan's last line: runs, done, to train, and the estimated time.
+fn plan_summary(
+    runs: &[PlannedRun],
+    store: &Store,
+    total: f64,
+    estimate: impl Fn(&PlannedRun) -> Option<f64>,
+) -> String {
     let pending: Vec<&PlannedRun> = runs.iter().filter(|r| !store.is_done(&r.id)).collect();
     let unknown = pending.iter().filter(|r| estimate(r).is_none()).count();
     let mut summary = format!(
@@ -400,7 +412,7 @@ fn print_plan(runs: &[PlannedRun], results: &Path) {
             "; {unknown} runs without an estimate (no finished run to measure)"
         ));
     }
-    println!("{summary}");
+    summary
 }
 
 /// The width of a table's variant column: its longest name, at least 16.

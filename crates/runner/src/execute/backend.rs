@@ -5,7 +5,9 @@
 //! nor running here.
 //!
 //! A new backend (a second scheduler, a GPU pool) is one file implementing
-//! the trait, plus its flags in `commands/sweep.rs`.
+//! the trait, its `mod` line (and, if it leaves records in the store, an
+//! entry of `observers`) in `execute/mod.rs`, and its flags in
+//! `commands/sweep.rs`.
 
 use std::collections::BTreeMap;
 
@@ -77,11 +79,4 @@ pub trait Backend {
     /// without finishing. A run it knows nothing of is absent. Only runs that
     /// are neither done nor locked by a process are asked about.
     fn states(&self, store: &Store) -> anyhow::Result<BTreeMap<String, RunState>>;
-}
-
-/// The backends whose records a store may hold, for `runner status`. The
-/// local pool keeps none: its running runs hold their lock, which the store
-/// shows by itself.
-pub fn observers() -> Vec<Box<dyn Backend>> {
-    vec![Box::new(super::slurm_sweep::Slurm::default())]
 }

@@ -132,21 +132,9 @@ fn cell_label(run: &PlannedRun) -> String {
         .join(" ")
 }
 
-/// Runs `runner run-one` for `run`, following its epochs on `bar`.
-fn train_in_child(
-    store: &Store,
-    run: &PlannedRun,
-    options: &Local,
-    bar: &ProgressBar,
-) -> anyhow::Result<()> {
-    let dir = store.run_dir(&run.id);
-    let log_path = dir.join("train.log");
-    // Appended to: a resumed run keeps the log of the attempt that was cut short.
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)
-        .with_context(|| format!("opening {}", log_path.display()))?;
+/// `runner run-one` for `run`, its stderr appended to `log`; it dies with
+/// the sweep.
+fn child_command(store: &Store, run: &PlannedRun, options: &Local, log: std::fs::File) -> Command {
     let mut command = Command::new(&options.executable);
     command
         .arg("run-one")
@@ -174,10 +162,15 @@ fn train_in_child(
             Ok(())
         });
     }
-    let mut child = command
-        .spawn()
-        .with_context(|| format!("starting {}", options.executable.display()))?;
-    let stdout = child.stdout.take().expect("stdout is piped");
+    command
+}
+
+/// Follows a run's progress lines on `bar` until its stdout closes.
+fn follow(
+    stdout: std::process::ChildStdout,
+    run: &PlannedRun,
+    bar: &ProgressBar,
+) -> anyhow::Result<()> {
     for line in BufReader::new(stdout).lines() {
         match serde_json::from_str::<RunEvent>(&line?) {
             Ok(RunEvent::Epoch { epoch, dev_f1, .. }) => {
@@ -191,6 +184,28 @@ fn train_in_child(
             Err(_) => {}
         }
     }
+    Ok(())
+}
+
+/// Runs `runner run-one` for `run`, following its epochs on `bar`.
+fn train_in_child(
+    store: &Store,
+    run: &PlannedRun,
+    options: &Local,
+    bar: &ProgressBar,
+) -> anyhow::Result<()> {
+    let dir = store.run_dir(&run.id);
+    let log_path = dir.join("train.log");
+    // Appended to: a resumed run keeps the log of the attempt that was cut short.
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .with_context(|| format!("opening {}", log_path.display()))?;
+    let mut child = child_command(store, run, options, log)
+        .spawn()
+        .with_context(|| format!("starting {}", options.executable.display()))?;
+    follow(child.stdout.take().expect("stdout is piped"), run, bar)?;
     let status = child.wait()?;
     if !status.success() {
         let tail = crate::store::log_tail(&log_path, 5);

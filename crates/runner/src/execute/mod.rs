@@ -95,6 +95,13 @@ pub fn train_run(
     })
 }
 
+/// The backends whose records a store may hold, for `runner status`. The
+/// local pool keeps none: its running runs hold their lock, which the store
+/// shows by itself.
+pub fn observers() -> Vec<Box<dyn backend::Backend>> {
+    vec![Box::new(slurm_sweep::Slurm::default())]
+}
+
 /// `--device`: `cpu`, `cuda`, or `auto` (CUDA when libtorch sees one).
 pub fn parse_device(name: &str) -> anyhow::Result<Device> {
     match name {

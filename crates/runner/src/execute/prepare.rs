@@ -29,25 +29,7 @@ pub fn prepare(cfg: &DataConfig, transfer: bool, seed: u64) -> anyhow::Result<Pr
         .with_context(|| format!("NER dataset {:?}", cfg.ner.label()))?;
     let splits = ner_files.ner_splits(cfg.mode, cfg.split_seed)?;
     let mut records = records_of(&ner_files)?;
-    let mut cws: Vec<Sentence> = match (&cfg.cws, transfer) {
-        (Some(source), true) => {
-            let files = source
-                .files()
-                .with_context(|| format!("CWS dataset {:?}", source.label()))?;
-            records.extend(records_of(&files)?);
-            let sentences = files.read(Split::Train, cfg.mode)?.sentences;
-            match cfg.cws_normalise {
-                true => sentences
-                    .iter()
-                    .map(atner::data::cws::normalise)
-                    .filter(|s| !s.is_empty())
-                    .collect(),
-                false => sentences,
-            }
-        }
-        (None, true) => bail!("a transfer variant needs a CWS corpus: set data.cws"),
-        (_, false) => Vec::new(),
-    };
+    let mut cws = cws_sentences(cfg, transfer, &mut records)?;
     let pretrained = match &cfg.embeddings {
         Some(source) => {
             let files = source
@@ -77,8 +59,56 @@ pub fn prepare(cfg: &DataConfig, transfer: bool, seed: u64) -> anyhow::Result<Pr
         }
         None => (None, None),
     };
+    let counts = [train.len(), dev.len(), test.len()];
+    let summary = summary(&vocab, counts, cws.len(), coverage.as_ref(), records);
+    let dim = embedding.as_ref().map(|e| e.1 as i64);
+    let splits = [train.as_slice(), dev.as_slice(), test.as_slice()];
+    let data = encoded(&vocab, splits, &cws, dim)?;
+    Ok(Prepared {
+        data,
+        embedding: embedding.map(|e| e.0),
+        vocab,
+        summary,
+    })
+}
+
+/// The CWS training sentences a transfer run reads (normalised as the
+/// released code does when asked), recording their file; none otherwise.
+fn cws_sentences(
+    cfg: &DataConfig,
+    transfer: bool,
+    records: &mut Vec<FileRecord>,
+) -> anyhow::Result<Vec<Sentence>> {
+    let source = match (&cfg.cws, transfer) {
+        (Some(source), true) => source,
+        (None, true) => bail!("a transfer variant needs a CWS corpus: set data.cws"),
+        (_, false) => return Ok(Vec::new()),
+    };
+    let files = source
+        .files()
+        .with_context(|| format!("CWS dataset {:?}", source.label()))?;
+    records.extend(records_of(&files)?);
+    let sentences = files.read(Split::Train, cfg.mode)?.sentences;
+    Ok(match cfg.cws_normalise {
+        true => sentences
+            .iter()
+            .map(atner::data::cws::normalise)
+            .filter(|s| !s.is_empty())
+            .collect(),
+        false => sentences,
+    })
+}
+
+/// The NER splits and the CWS sentences as the trainer's tensors-to-be: the
+/// NER tag set is every tag the three splits use.
+fn encoded(
+    vocab: &Vocab,
+    [train, dev, test]: [&[Sentence]; 3],
+    cws: &[Sentence],
+    embedding_dim: Option<i64>,
+) -> anyhow::Result<TaskData> {
     let ner_tags = TagSet::from_tags(
-        [&train, &dev, &test]
+        [train, dev, test]
             .into_iter()
             .flatten()
             .flat_map(|s| s.tags.iter().map(String::as_str)),
@@ -86,30 +116,15 @@ pub fn prepare(cfg: &DataConfig, transfer: bool, seed: u64) -> anyhow::Result<Pr
     let cws_tags = TagSet::cws();
     let id = |c: &str| vocab.id(c);
     let enc = |s: &[Sentence], tags: &TagSet| encode(s, id, tags).map_err(anyhow::Error::msg);
-    let summary = summary(
-        &vocab,
-        [train.len(), dev.len(), test.len()],
-        cws.len(),
-        coverage.as_ref(),
-        records,
-    );
-    let data = TaskData {
-        ner_train: enc(&train, &ner_tags)?,
-        ner_dev: enc(&dev, &ner_tags)?,
-        ner_test: enc(&test, &ner_tags)?,
-        cws_train: enc(&cws, &cws_tags)?,
+    Ok(TaskData {
+        ner_train: enc(train, &ner_tags)?,
+        ner_dev: enc(dev, &ner_tags)?,
+        ner_test: enc(test, &ner_tags)?,
+        cws_train: enc(cws, &cws_tags)?,
         ner_tags,
         cws_tags,
         vocab_size: vocab.len() as i64,
-        embedding_dim: embedding
-            .as_ref()
-            .map_or(DEFAULT_EMBEDDING_DIM, |e| e.1 as i64),
-    };
-    Ok(Prepared {
-        data,
-        embedding: embedding.map(|e| e.0),
-        vocab,
-        summary,
+        embedding_dim: embedding_dim.unwrap_or(DEFAULT_EMBEDDING_DIM),
     })
 }
 

@@ -259,15 +259,8 @@ pub struct CurvePoint {
     pub stat: Stat,
 }
 
-/// Per dataset, variant and λ: `column` (e.g. `dev_f1`) per epoch, mean over seeds.
-pub fn curves(
-    epochs: &DataFrame,
-    runs: &DataFrame,
-    column: &str,
-) -> PolarsResult<Vec<(Group, Vec<CurvePoint>)>> {
-    if epochs.height() == 0 || epochs.column(column).is_err() || runs.height() == 0 {
-        return Ok(Vec::new());
-    }
+/// `column`'s mean, std and count per dataset, variant, λ and epoch.
+fn per_epoch_stats(epochs: &DataFrame, runs: &DataFrame, column: &str) -> PolarsResult<DataFrame> {
     let mut run_columns = vec![col("run_id"), col("ner"), col("mode")];
     run_columns.extend(PARTS.iter().map(|p| col(*p)));
     let value = col(column).cast(DataType::Float64);
@@ -278,7 +271,7 @@ pub fn curves(
         col("run_id").count().alias("n"),
     ];
     aggs.extend(PARTS.iter().map(|p| col(*p).first()));
-    let per_epoch = epochs
+    epochs
         .clone()
         .lazy()
         .left_join(
@@ -294,7 +287,19 @@ pub fn curves(
             col("epoch"),
         ])
         .agg(aggs)
-        .collect()?;
+        .collect()
+}
+
+/// Per dataset, variant and λ: `column` (e.g. `dev_f1`) per epoch, mean over seeds.
+pub fn curves(
+    epochs: &DataFrame,
+    runs: &DataFrame,
+    column: &str,
+) -> PolarsResult<Vec<(Group, Vec<CurvePoint>)>> {
+    if epochs.height() == 0 || epochs.column(column).is_err() || runs.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let per_epoch = per_epoch_stats(epochs, runs, column)?;
     let epoch: Vec<Option<f64>> = per_epoch
         .column("epoch")?
         .cast(&DataType::Float64)?

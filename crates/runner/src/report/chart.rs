@@ -12,6 +12,7 @@ use std::sync::Once;
 
 use anyhow::anyhow;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -225,6 +226,12 @@ impl Ranged for Ticks {
     }
 }
 
+/// A chart whose x axis ticks sit at chosen positions (variants, λ values).
+type TickChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<Ticks, RangedCoordf64>>;
+
+/// A chart with linear f64 axes.
+type LinearChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
 fn spread(s: &Stat) -> f64 {
     s.std.unwrap_or(0.0)
 }
@@ -258,6 +265,7 @@ pub fn ablation_bars(
     png_and_svg!(stem, (width, 560), draw_bars(title, panels))
 }
 
+/// Draws Table 5's bar panels side by side and the legend.
 fn draw_bars<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
@@ -265,87 +273,7 @@ fn draw_bars<DB: DrawingBackend>(
 ) -> anyhow::Result<()> {
     let (areas, legend_area) = layout(root, title, panels.len(), 240)?;
     for (area, panel) in areas.iter().zip(panels) {
-        let n = panel.groups.len().max(1);
-        let values = panel.groups.iter().flat_map(|g| {
-            let measured = g
-                .scores
-                .iter()
-                .flatten()
-                .map(|s| s.mean + spread(s))
-                .collect::<Vec<_>>();
-            measured.into_iter().chain(g.reported.into_iter().flatten())
-        });
-        let (_, top) = nice_range(values.chain([0.0]), 10.0, 0.0, 100.0);
-        let keys: Vec<f64> = (0..n).map(|i| i as f64).collect();
-        let labels: Vec<String> = panel.groups.iter().map(|g| g.label.clone()).collect();
-        let mut chart = ChartBuilder::on(area)
-            .caption(&panel.title, (FONT, 20))
-            .margin(12)
-            .x_label_area_size(50)
-            .y_label_area_size(60)
-            .build_cartesian_2d(Ticks::new(-0.5..n as f64 - 0.5, keys), 0.0..top)
-            .map_err(err)?;
-        let label_of = |x: &f64| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_label_formatter(&label_of)
-            .y_label_formatter(&|v| format!("{v:.0}"))
-            .x_desc("model variant")
-            .y_desc("test score (%)")
-            .label_style((FONT, 14))
-            .axis_desc_style((FONT, 16))
-            .light_line_style(WHITE)
-            .draw()
-            .map_err(err)?;
-        let width = 0.26;
-        for (i, g) in panel.groups.iter().enumerate() {
-            for (k, s) in g.scores.iter().enumerate() {
-                let x = i as f64 + (k as f64 - 1.0) * width;
-                if let Some(s) = s {
-                    chart
-                        .draw_series([Rectangle::new(
-                            [
-                                (x - width / 2.0 + 0.01, 0.0),
-                                (x + width / 2.0 - 0.01, s.mean),
-                            ],
-                            METRIC_COLORS[k].filled(),
-                        )])
-                        .map_err(err)?;
-                    if let Some(std) = s.std {
-                        let (lo, hi, cap) = ((s.mean - std).max(0.0), s.mean + std, width / 5.0);
-                        chart
-                            .draw_series([PathElement::new(
-                                vec![
-                                    (x - cap, lo),
-                                    (x + cap, lo),
-                                    (x, lo),
-                                    (x, hi),
-                                    (x - cap, hi),
-                                    (x + cap, hi),
-                                ],
-                                BLACK.stroke_width(1),
-                            )])
-                            .map_err(err)?;
-                    }
-                }
-                if let Some(r) = g.reported {
-                    chart
-                        .draw_series([PathElement::new(
-                            vec![(x - width / 2.0, r[k]), (x + width / 2.0, r[k])],
-                            BLACK.stroke_width(3),
-                        )])
-                        .map_err(err)?;
-                }
-            }
-        }
+        bar_panel(area, panel)?;
     }
     legend(
         &legend_area,
@@ -358,6 +286,126 @@ fn draw_bars<DB: DrawingBackend>(
             (Mark::Tick, "reported (paper)".into()),
         ],
     )
+}
+
+/// Width of one bar, in variant slots (three bars per variant).
+const BAR_WIDTH: f64 = 0.26;
+
+/// The top of a bar panel's y axis: above every mean + std and reported score.
+fn bar_top(panel: &BarPanel) -> f64 {
+    let values = panel.groups.iter().flat_map(|g| {
+        let measured = g
+            .scores
+            .iter()
+            .flatten()
+            .map(|s| s.mean + spread(s))
+            .collect::<Vec<_>>();
+        measured.into_iter().chain(g.reported.into_iter().flatten())
+    });
+    let (_, top) = nice_range(values.chain([0.0]), 10.0, 0.0, 100.0);
+    top
+}
+
+/// One dataset's panel: axes with a tick per variant, then every variant's bars.
+fn bar_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    panel: &BarPanel,
+) -> anyhow::Result<()> {
+    let n = panel.groups.len().max(1);
+    let top = bar_top(panel);
+    let keys: Vec<f64> = (0..n).map(|i| i as f64).collect();
+    let labels: Vec<String> = panel.groups.iter().map(|g| g.label.clone()).collect();
+    let mut chart = ChartBuilder::on(area)
+        .caption(&panel.title, (FONT, 20))
+        .margin(12)
+        .x_label_area_size(50)
+        .y_label_area_size(60)
+        .build_cartesian_2d(Ticks::new(-0.5..n as f64 - 0.5, keys), 0.0..top)
+        .map_err(err)?;
+    let label_of = |x: &f64| {
+        let i = x.round();
+        if (x - i).abs() < 1e-6 && i >= 0.0 {
+            labels.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_label_formatter(&label_of)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .x_desc("model variant")
+        .y_desc("test score (%)")
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 16))
+        .light_line_style(WHITE)
+        .draw()
+        .map_err(err)?;
+    for (i, g) in panel.groups.iter().enumerate() {
+        bar_group(&mut chart, i, g)?;
+    }
+    Ok(())
+}
+
+/// Variant `i`'s P, R and F1 bars side by side, each with the paper's tick.
+fn bar_group<DB: DrawingBackend>(
+    chart: &mut TickChart<DB>,
+    i: usize,
+    g: &BarGroup,
+) -> anyhow::Result<()> {
+    let width = BAR_WIDTH;
+    for (k, s) in g.scores.iter().enumerate() {
+        let x = i as f64 + (k as f64 - 1.0) * width;
+        if let Some(s) = s {
+            bar(chart, x, METRIC_COLORS[k], s)?;
+        }
+        if let Some(r) = g.reported {
+            chart
+                .draw_series([PathElement::new(
+                    vec![(x - width / 2.0, r[k]), (x + width / 2.0, r[k])],
+                    BLACK.stroke_width(3),
+                )])
+                .map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+/// One bar centred on `x` at the mean, with a ±1 std error bar when there is a std.
+fn bar<DB: DrawingBackend>(
+    chart: &mut TickChart<DB>,
+    x: f64,
+    fill: RGBColor,
+    s: &Stat,
+) -> anyhow::Result<()> {
+    let width = BAR_WIDTH;
+    chart
+        .draw_series([Rectangle::new(
+            [
+                (x - width / 2.0 + 0.01, 0.0),
+                (x + width / 2.0 - 0.01, s.mean),
+            ],
+            fill.filled(),
+        )])
+        .map_err(err)?;
+    if let Some(std) = s.std {
+        let (lo, hi, cap) = ((s.mean - std).max(0.0), s.mean + std, width / 5.0);
+        chart
+            .draw_series([PathElement::new(
+                vec![
+                    (x - cap, lo),
+                    (x + cap, lo),
+                    (x, lo),
+                    (x, hi),
+                    (x - cap, hi),
+                    (x + cap, hi),
+                ],
+                BLACK.stroke_width(1),
+            )])
+            .map_err(err)?;
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -397,34 +445,68 @@ pub fn lambda_sensitivity(
     png_and_svg!(stem, (1100, 560), draw_lambda(title, series))
 }
 
+/// Draws every λ sweep on one panel and the legend.
 fn draw_lambda<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     series: &[LambdaSeries],
 ) -> anyhow::Result<()> {
     let (areas, legend_area) = layout(root, title, 1, 300)?;
-    let lambdas: Vec<f64> = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.lambda))
-        .chain(series.iter().filter_map(|s| s.reported.map(|r| r.0)))
-        .collect();
-    let smallest = lambdas
-        .iter()
-        .copied()
-        .filter(|l| *l > 0.0)
-        .fold(f64::INFINITY, f64::min);
-    let smallest = if smallest.is_finite() { smallest } else { 0.01 };
-    let zero_at = smallest.log10().floor() - 1.0;
-    let mut keys: Vec<f64> = Vec::new();
-    for &l in &lambdas {
-        let x = lambda_position(l, zero_at);
-        if !keys.iter().any(|k| (k - x).abs() < 1e-9) {
-            keys.push(x);
+    let axis = LambdaAxis::of(series);
+    let mut chart = lambda_chart(&areas[0], &axis, series)?;
+    let mut entries = Vec::new();
+    for (i, s) in series.iter().enumerate() {
+        entries.extend(lambda_series(&mut chart, s, color(i + 1), axis.zero_at)?);
+    }
+    legend(&legend_area, "Legend", &entries)
+}
+
+/// The λ axis: where λ = 0 sits, one tick per distinct λ, and the x range.
+struct LambdaAxis {
+    zero_at: f64,
+    keys: Vec<f64>,
+    range: std::ops::Range<f64>,
+}
+
+impl LambdaAxis {
+    /// Places every λ of `series`, measured or reported, on a log axis.
+    fn of(series: &[LambdaSeries]) -> Self {
+        let lambdas: Vec<f64> = series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.lambda))
+            .chain(series.iter().filter_map(|s| s.reported.map(|r| r.0)))
+            .collect();
+        let smallest = lambdas
+            .iter()
+            .copied()
+            .filter(|l| *l > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        let smallest = if smallest.is_finite() { smallest } else { 0.01 };
+        let zero_at = smallest.log10().floor() - 1.0;
+        let mut keys: Vec<f64> = Vec::new();
+        for &l in &lambdas {
+            let x = lambda_position(l, zero_at);
+            if !keys.iter().any(|k| (k - x).abs() < 1e-9) {
+                keys.push(x);
+            }
+        }
+        keys.sort_by(f64::total_cmp);
+        let x_lo = keys.first().copied().unwrap_or(zero_at) - 0.3;
+        let x_hi = keys.last().copied().unwrap_or(0.0) + 0.3;
+        Self {
+            zero_at,
+            keys,
+            range: x_lo..x_hi,
         }
     }
-    keys.sort_by(f64::total_cmp);
-    let x_lo = keys.first().copied().unwrap_or(zero_at) - 0.3;
-    let x_hi = keys.last().copied().unwrap_or(0.0) + 0.3;
+}
+
+/// The λ chart's axes: λ ticks labelled by value (0 at far left), F1 in %.
+fn lambda_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    axis: &LambdaAxis,
+    series: &[LambdaSeries],
+) -> anyhow::Result<TickChart<'a, DB>> {
     let values = series.iter().flat_map(|s| {
         s.points
             .iter()
@@ -432,12 +514,13 @@ fn draw_lambda<DB: DrawingBackend>(
             .chain(s.reported.map(|r| r.1))
     });
     let (lo, hi) = nice_range(values, 5.0, 0.0, 100.0);
-    let mut chart = ChartBuilder::on(&areas[0])
+    let mut chart = ChartBuilder::on(area)
         .margin(12)
         .x_label_area_size(55)
         .y_label_area_size(60)
-        .build_cartesian_2d(Ticks::new(x_lo..x_hi, keys.clone()), lo..hi)
+        .build_cartesian_2d(Ticks::new(axis.range.clone(), axis.keys.clone()), lo..hi)
         .map_err(err)?;
+    let zero_at = axis.zero_at;
     let label_of = |x: &f64| {
         if (x - zero_at).abs() < 1e-9 {
             "0".to_string()
@@ -456,54 +539,63 @@ fn draw_lambda<DB: DrawingBackend>(
         .axis_desc_style((FONT, 16))
         .draw()
         .map_err(err)?;
-    let mut entries = Vec::new();
-    for (i, s) in series.iter().enumerate() {
-        let c = color(i + 1);
-        let stats: Vec<(f64, Stat)> = s
-            .points
-            .iter()
-            .filter_map(|p| Some((lambda_position(p.lambda, zero_at), Stat::of(&p.values)?)))
-            .collect();
-        let mut band: Vec<(f64, f64)> = stats
-            .iter()
-            .map(|(x, st)| (*x, st.mean + spread(st)))
-            .collect();
-        band.extend(stats.iter().rev().map(|(x, st)| (*x, st.mean - spread(st))));
+    Ok(chart)
+}
+
+/// Draws one λ sweep (±std band, mean line, seeds, the paper's point) and
+/// returns its legend entries.
+fn lambda_series<DB: DrawingBackend>(
+    chart: &mut TickChart<DB>,
+    s: &LambdaSeries,
+    c: RGBColor,
+    zero_at: f64,
+) -> anyhow::Result<Vec<(Mark, String)>> {
+    let stats: Vec<(f64, Stat)> = s
+        .points
+        .iter()
+        .filter_map(|p| Some((lambda_position(p.lambda, zero_at), Stat::of(&p.values)?)))
+        .collect();
+    let mut band: Vec<(f64, f64)> = stats
+        .iter()
+        .map(|(x, st)| (*x, st.mean + spread(st)))
+        .collect();
+    band.extend(stats.iter().rev().map(|(x, st)| (*x, st.mean - spread(st))));
+    chart
+        .draw_series([Polygon::new(band, c.mix(0.18).filled())])
+        .map_err(err)?;
+    chart
+        .draw_series(LineSeries::new(
+            stats.iter().map(|(x, st)| (*x, st.mean)),
+            c.stroke_width(3),
+        ))
+        .map_err(err)?;
+    chart
+        .draw_series(s.points.iter().flat_map(|p| {
+            let x = lambda_position(p.lambda, zero_at);
+            p.values
+                .iter()
+                .map(move |v| Circle::new((x, *v), 4, c.mix(0.7).stroke_width(1)))
+        }))
+        .map_err(err)?;
+    let mut entries = vec![
+        (Mark::Line(c), format!("{} (mean)", s.label)),
+        (Mark::Band(c), "±1 std over seeds".into()),
+        (Mark::Hollow(c), "one seed".into()),
+    ];
+    if let Some((l, f)) = s.reported {
+        let x = lambda_position(l, zero_at);
         chart
-            .draw_series([Polygon::new(band, c.mix(0.18).filled())])
+            .draw_series([TriangleMarker::new((x, f), 9, BLACK.filled())])
             .map_err(err)?;
-        chart
-            .draw_series(LineSeries::new(
-                stats.iter().map(|(x, st)| (*x, st.mean)),
-                c.stroke_width(3),
-            ))
-            .map_err(err)?;
-        chart
-            .draw_series(s.points.iter().flat_map(|p| {
-                let x = lambda_position(p.lambda, zero_at);
-                p.values
-                    .iter()
-                    .map(move |v| Circle::new((x, *v), 4, c.mix(0.7).stroke_width(1)))
-            }))
-            .map_err(err)?;
-        entries.push((Mark::Line(c), format!("{} (mean)", s.label)));
-        entries.push((Mark::Band(c), "±1 std over seeds".into()));
-        entries.push((Mark::Hollow(c), "one seed".into()));
-        if let Some((l, f)) = s.reported {
-            let x = lambda_position(l, zero_at);
-            chart
-                .draw_series([TriangleMarker::new((x, f), 9, BLACK.filled())])
-                .map_err(err)?;
-            entries.push((
-                Mark::Triangle,
-                format!(
-                    "reported (paper, λ = {})",
-                    super::aggregate::format_lambda(l)
-                ),
-            ));
-        }
+        entries.push((
+            Mark::Triangle,
+            format!(
+                "reported (paper, λ = {})",
+                super::aggregate::format_lambda(l)
+            ),
+        ));
     }
-    legend(&legend_area, "Legend", &entries)
+    Ok(entries)
 }
 
 /// 0.0999999 → 0.1: key points come back through log10 and powf.
@@ -584,6 +676,7 @@ fn draw_curves<DB: DrawingBackend>(
     legend(&legend_area, "Variant", &entries)
 }
 
+/// One panel of curves over epochs, with an optional dashed chance level.
 fn curve_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     caption: &str,
@@ -606,12 +699,37 @@ fn curve_panel<DB: DrawingBackend>(
         })
         .chain(chance);
     let (lo, hi) = nice_range(values, 10.0, 0.0, 100.0);
+    let mut chart = epoch_chart(area, caption, y_desc, last, lo..hi)?;
+    if let Some(level) = chance {
+        chart
+            .draw_series([DashedPathElement::new(
+                vec![(1.0, level), (last as f64, level)],
+                6,
+                5,
+                BLACK.stroke_width(2),
+            )])
+            .map_err(err)?;
+    }
+    for c in curves {
+        curve(&mut chart, c)?;
+    }
+    Ok(())
+}
+
+/// A curve panel's axes: epochs 1..=`last` (integer labels) against `y` in %.
+fn epoch_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    y_desc: &str,
+    last: usize,
+    y: std::ops::Range<f64>,
+) -> anyhow::Result<LinearChart<'a, DB>> {
     let mut chart = ChartBuilder::on(area)
         .caption(caption, (FONT, 20))
         .margin(12)
         .x_label_area_size(50)
         .y_label_area_size(60)
-        .build_cartesian_2d(1f64..last as f64, lo..hi)
+        .build_cartesian_2d(1f64..last as f64, y)
         .map_err(err)?;
     chart
         .configure_mesh()
@@ -631,46 +749,39 @@ fn curve_panel<DB: DrawingBackend>(
         .axis_desc_style((FONT, 16))
         .draw()
         .map_err(err)?;
-    if let Some(level) = chance {
-        chart
-            .draw_series([DashedPathElement::new(
-                vec![(1.0, level), (last as f64, level)],
-                6,
-                5,
-                BLACK.stroke_width(2),
-            )])
-            .map_err(err)?;
-    }
-    for c in curves {
-        let col = color(c.color);
-        let mut band: Vec<(f64, f64)> = c
-            .points
+    Ok(chart)
+}
+
+/// One curve: its ±std band, the mean line, and a dot per epoch.
+fn curve<DB: DrawingBackend>(chart: &mut LinearChart<DB>, c: &Curve) -> anyhow::Result<()> {
+    let col = color(c.color);
+    let mut band: Vec<(f64, f64)> = c
+        .points
+        .iter()
+        .map(|(e, s)| (*e as f64, s.mean + spread(s)))
+        .collect();
+    band.extend(
+        c.points
             .iter()
-            .map(|(e, s)| (*e as f64, s.mean + spread(s)))
-            .collect();
-        band.extend(
+            .rev()
+            .map(|(e, s)| (*e as f64, s.mean - spread(s))),
+    );
+    chart
+        .draw_series([Polygon::new(band, col.mix(0.15).filled())])
+        .map_err(err)?;
+    chart
+        .draw_series(LineSeries::new(
+            c.points.iter().map(|(e, s)| (*e as f64, s.mean)),
+            col.stroke_width(3),
+        ))
+        .map_err(err)?;
+    chart
+        .draw_series(
             c.points
                 .iter()
-                .rev()
-                .map(|(e, s)| (*e as f64, s.mean - spread(s))),
-        );
-        chart
-            .draw_series([Polygon::new(band, col.mix(0.15).filled())])
-            .map_err(err)?;
-        chart
-            .draw_series(LineSeries::new(
-                c.points.iter().map(|(e, s)| (*e as f64, s.mean)),
-                col.stroke_width(3),
-            ))
-            .map_err(err)?;
-        chart
-            .draw_series(
-                c.points
-                    .iter()
-                    .map(|(e, s)| Circle::new((*e as f64, s.mean), 3, col.filled())),
-            )
-            .map_err(err)?;
-    }
+                .map(|(e, s)| Circle::new((*e as f64, s.mean), 3, col.filled())),
+        )
+        .map_err(err)?;
     Ok(())
 }
 
@@ -705,6 +816,7 @@ pub fn precision_recall(
     png_and_svg!(stem, (width, 600), draw_pr(title, panels))
 }
 
+/// Draws the precision–recall panels side by side and the legend.
 fn draw_pr<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
@@ -713,79 +825,12 @@ fn draw_pr<DB: DrawingBackend>(
     let (areas, legend_area) = layout(root, title, panels.len(), 300)?;
     let mut entries: Vec<(Mark, String)> = Vec::new();
     for (area, panel) in areas.iter().zip(panels) {
-        let recalls = panel
-            .series
-            .iter()
-            .flat_map(|s| s.seeds.iter().map(|p| p.0).chain(s.reported.map(|p| p.0)));
-        let precisions = panel
-            .series
-            .iter()
-            .flat_map(|s| s.seeds.iter().map(|p| p.1).chain(s.reported.map(|p| p.1)));
-        // A little room above 100, so that markers at 100% are not cut.
-        let (x_lo, x_hi) = nice_range(recalls, 5.0, 0.0, 102.0);
-        let (y_lo, y_hi) = nice_range(precisions, 5.0, 0.0, 102.0);
-        let mut chart = ChartBuilder::on(area)
-            .caption(&panel.title, (FONT, 20))
-            .margin(12)
-            .x_label_area_size(50)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| format!("{v:.0}"))
-            .light_line_style(LIGHT_GRID)
-            .x_desc("test recall (%)")
-            .y_desc("test precision (%)")
-            .label_style((FONT, 14))
-            .axis_desc_style((FONT, 16))
-            .draw()
-            .map_err(err)?;
-        // Iso-F1 curves every 10 points: P = F R / (2R − F).
-        for f in (1..10).map(|k| 10.0 * k as f64) {
-            let steps = 120;
-            let points: Vec<(f64, f64)> = (0..=steps)
-                .map(|i| x_lo + (x_hi - x_lo) * i as f64 / steps as f64)
-                .filter(|r| 2.0 * r - f > 0.0)
-                .map(|r| (r, f * r / (2.0 * r - f)))
-                .filter(|(_, p)| *p >= y_lo && *p <= y_hi)
-                .collect();
-            if points.len() > 1 {
-                chart
-                    .draw_series([DashedPathElement::new(
-                        points,
-                        4,
-                        4,
-                        RGBColor(180, 180, 180).stroke_width(1),
-                    )])
-                    .map_err(err)?;
-            }
-        }
+        let (x, y) = pr_ranges(panel);
+        let mut chart = pr_chart(area, &panel.title, x.clone(), y.clone())?;
+        iso_f1(&mut chart, x, y)?;
         for s in &panel.series {
             let c = color(s.color);
-            chart
-                .draw_series(
-                    s.seeds
-                        .iter()
-                        .map(|p| Circle::new(*p, 4, c.mix(0.6).filled())),
-                )
-                .map_err(err)?;
-            let (Some(r), Some(p)) = (
-                Stat::of(&s.seeds.iter().map(|p| p.0).collect::<Vec<_>>()),
-                Stat::of(&s.seeds.iter().map(|p| p.1).collect::<Vec<_>>()),
-            ) else {
-                continue;
-            };
-            chart
-                .draw_series([Circle::new((r.mean, p.mean), 9, c.filled())])
-                .map_err(err)?;
-            if let Some(rep) = s.reported {
-                chart
-                    .draw_series([Circle::new(rep, 9, c.stroke_width(3))])
-                    .map_err(err)?;
-            }
-            if !entries.iter().any(|(_, l)| l == &s.label) {
+            if pr_series(&mut chart, s, c)? && !entries.iter().any(|(_, l)| l == &s.label) {
                 entries.push((Mark::Dot(c), s.label.clone()));
             }
         }
@@ -797,4 +842,109 @@ fn draw_pr<DB: DrawingBackend>(
         "iso-F1, every 10 points".into(),
     ));
     legend(&legend_area, "Variant", &entries)
+}
+
+/// A panel's recall (x) and precision (y) ranges, covering seeds and the paper.
+fn pr_ranges(panel: &PrPanel) -> (std::ops::Range<f64>, std::ops::Range<f64>) {
+    let recalls = panel
+        .series
+        .iter()
+        .flat_map(|s| s.seeds.iter().map(|p| p.0).chain(s.reported.map(|p| p.0)));
+    let precisions = panel
+        .series
+        .iter()
+        .flat_map(|s| s.seeds.iter().map(|p| p.1).chain(s.reported.map(|p| p.1)));
+    // A little room above 100, so that markers at 100% are not cut.
+    let (x_lo, x_hi) = nice_range(recalls, 5.0, 0.0, 102.0);
+    let (y_lo, y_hi) = nice_range(precisions, 5.0, 0.0, 102.0);
+    (x_lo..x_hi, y_lo..y_hi)
+}
+
+/// A precision–recall panel's axes: recall across, precision up, both in %.
+fn pr_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> anyhow::Result<LinearChart<'a, DB>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, (FONT, 20))
+        .margin(12)
+        .x_label_area_size(50)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x, y)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .light_line_style(LIGHT_GRID)
+        .x_desc("test recall (%)")
+        .y_desc("test precision (%)")
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 16))
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
+/// Iso-F1 curves every 10 points, P = F R / (2R − F), clipped to the panel.
+fn iso_f1<DB: DrawingBackend>(
+    chart: &mut LinearChart<DB>,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> anyhow::Result<()> {
+    let (x_lo, x_hi) = (x.start, x.end);
+    let (y_lo, y_hi) = (y.start, y.end);
+    for f in (1..10).map(|k| 10.0 * k as f64) {
+        let steps = 120;
+        let points: Vec<(f64, f64)> = (0..=steps)
+            .map(|i| x_lo + (x_hi - x_lo) * i as f64 / steps as f64)
+            .filter(|r| 2.0 * r - f > 0.0)
+            .map(|r| (r, f * r / (2.0 * r - f)))
+            .filter(|(_, p)| *p >= y_lo && *p <= y_hi)
+            .collect();
+        if points.len() > 1 {
+            chart
+                .draw_series([DashedPathElement::new(
+                    points,
+                    4,
+                    4,
+                    RGBColor(180, 180, 180).stroke_width(1),
+                )])
+                .map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+/// One variant's seeds, mean and reported point; whether it had a mean to
+/// draw (and so belongs in the legend).
+fn pr_series<DB: DrawingBackend>(
+    chart: &mut LinearChart<DB>,
+    s: &PrSeries,
+    c: RGBColor,
+) -> anyhow::Result<bool> {
+    chart
+        .draw_series(
+            s.seeds
+                .iter()
+                .map(|p| Circle::new(*p, 4, c.mix(0.6).filled())),
+        )
+        .map_err(err)?;
+    let (Some(r), Some(p)) = (
+        Stat::of(&s.seeds.iter().map(|p| p.0).collect::<Vec<_>>()),
+        Stat::of(&s.seeds.iter().map(|p| p.1).collect::<Vec<_>>()),
+    ) else {
+        return Ok(false);
+    };
+    chart
+        .draw_series([Circle::new((r.mean, p.mean), 9, c.filled())])
+        .map_err(err)?;
+    if let Some(rep) = s.reported {
+        chart
+            .draw_series([Circle::new(rep, 9, c.stroke_width(3))])
+            .map_err(err)?;
+    }
+    Ok(true)
 }

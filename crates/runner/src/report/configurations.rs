@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use atner::train::TrainState;
 
 use super::aggregate::Stat;
+use super::significance::{compare, format_p, runs_where, Comparison, Gold, Split};
 use super::source::Source;
 use super::tables::{Cell, ColumnGroup, Row, Table};
 use super::verdict::sign_flip_p;
@@ -60,6 +61,95 @@ pub fn table(sources: &[Source]) -> Option<Table> {
             "Dev F1 and the test F1 of the same (dev-selected) epoch: decide on dev, read test after deciding. A configuration is a variant name and its grid cell other than the seed. Its reference (named in the last column of each group) is the configuration of the same dataset and parts named as the paper's variant with no other grid value, else the first of those parts by name. Δ is the mean over the seeds both have of (this − reference); p is an exact two-sided sign-flip test of that mean (the seed is the unit; three seeds can never reach p < 0.25). No correction for multiple comparisons.".into(),
         ],
     })
+}
+
+/// Each configuration against its reference on dev by the paired
+/// approximate randomization test over dev sentences, pooled over the seeds
+/// both have ([`super::significance`]); beside [`table`]'s seed-level test,
+/// the sentence-level one a decision on dev can also be read from. `None`
+/// when [`table`] is.
+pub fn dev_randomization(
+    sources: &[Source],
+    gold: &mut Gold,
+    resamples: usize,
+    seed: u64,
+) -> anyhow::Result<Option<Table>> {
+    let configs = collect(sources);
+    if table(sources).is_none() {
+        return Ok(None);
+    }
+    let mut comparisons = Vec::new();
+    let mut notes = Vec::new();
+    for key in configs.keys() {
+        let Some(r) = reference(&configs, key).filter(|r| *r != key) else {
+            continue;
+        };
+        let mut runs = |k: &Key| {
+            let keep = |run: &RunResult| self::key(run) == *k;
+            runs_where(sources, label(k), keep, Split::Dev, gold)
+        };
+        let (this, left_out) = runs(key)?;
+        let (theirs, left_out_reference) = runs(r)?;
+        notes.extend(left_out.into_iter().chain(left_out_reference));
+        if let Some(c) = compare(&this, &theirs, resamples, seed) {
+            comparisons.push((key.0.clone(), c));
+        }
+    }
+    Ok(Some(dev_table(&comparisons, resamples, seed, notes)))
+}
+
+/// A configuration's name as the tables show it.
+fn label(key: &Key) -> String {
+    match key.3.is_empty() {
+        true => key.2.clone(),
+        false => format!("{} ({})", key.2, key.3),
+    }
+}
+
+fn dev_table(
+    comparisons: &[(String, Comparison)],
+    resamples: usize,
+    seed: u64,
+    notes: Vec<String>,
+) -> Table {
+    let rows = comparisons
+        .iter()
+        .enumerate()
+        .map(|(i, (dataset, c))| Row {
+            cells: vec![
+                Cell::Text(dataset.clone()),
+                Cell::Text(c.a.clone()),
+                Cell::Text(c.b.clone()),
+                Cell::Text(c.seeds.len().to_string()),
+                Cell::Number(c.outcome.f1_a),
+                Cell::Number(c.outcome.f1_b),
+                Cell::Delta(c.outcome.delta()),
+                Cell::Text(format!("{}/{}", c.wins, c.seeds.len())),
+                Cell::Text(format_p(&c.outcome)),
+            ],
+            n: vec![Some(c.seeds.len())],
+            rule_before: i > 0 && comparisons[i - 1].0 != *dataset,
+        })
+        .collect();
+    let mut all_notes = vec![format!(
+        "Dev F1 (%) of the dev-selected epochs. Paired approximate randomization over dev sentences, pooled over the seeds both configurations have (units = sentences × seeds): R = {resamples} resamples, ChaCha8 seeded with {seed}; two-sided p = (c + 1) / (R + 1). F1 and ΔF1 are micro scores over all paired seeds' dev sentences; \"this > reference\" counts the seeds on which this configuration scores higher. The sentence is the unit here, the seed in the table above: with few seeds this test sees differences that the seed-level one cannot yet separate from seed noise. No correction for multiple comparisons."
+    )];
+    all_notes.extend(notes);
+    Table {
+        id: "configurations-dev-randomization".into(),
+        title: "Every configuration against its reference: paired randomization test on dev".into(),
+        lead: ["Dataset", "Configuration", "reference", "seeds"]
+            .map(String::from)
+            .to_vec(),
+        groups: vec![ColumnGroup {
+            title: String::new(),
+            columns: ["dev F1", "reference dev F1", "ΔF1", "this > reference", "p"]
+                .map(String::from)
+                .to_vec(),
+        }],
+        rows,
+        notes: all_notes,
+    }
 }
 
 fn group(title: &str) -> ColumnGroup {
@@ -119,13 +209,9 @@ fn reference<'a>(configs: &'a BTreeMap<Key, Scores>, key: &Key) -> Option<&'a Ke
 }
 
 fn row(key: &Key, scores: &Scores, reference: Option<(&Key, &Scores)>, rule: bool) -> Row {
-    let label = match key.3.is_empty() {
-        true => key.2.clone(),
-        false => format!("{} ({})", key.2, key.3),
-    };
     let mut cells = vec![
         Cell::Text(key.0.clone()),
-        Cell::Text(label),
+        Cell::Text(label(key)),
         Cell::Text(scores.len().to_string()),
     ];
     for pick in [|s: &(f64, f64)| s.0, |s: &(f64, f64)| s.1] {

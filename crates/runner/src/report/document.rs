@@ -358,6 +358,9 @@ pub struct Document<'a> {
     pub extra_tables: &'a [Table],
     /// `None`: not asked for; `Some(Err)`: could not be computed, and why.
     pub significance: Option<&'a Result<Option<Table>, String>>,
+    /// The configurations' paired test on dev sentences: `None` when not
+    /// asked for or when there is one configuration per variant.
+    pub dev_randomization: Option<&'a Result<Table, String>>,
     pub charts: &'a [ChartFile],
     /// The charts' and tables' directory, relative to the report file.
     pub chart_dir: &'a Path,
@@ -449,6 +452,20 @@ fn paper_table_sections(doc: &Document) -> String {
         md.push_str(&t.markdown());
         md.push('\n');
         md.push_str(&files_line(doc, t));
+        match doc.dev_randomization {
+            Some(Ok(t)) => {
+                md.push_str(&t.markdown());
+                md.push('\n');
+                md.push_str(&files_line(doc, t));
+            }
+            Some(Err(e)) => {
+                let _ = writeln!(
+                    md,
+                    "The paired randomization test on dev was not computed: {e}\n"
+                );
+            }
+            None => {}
+        }
     }
 
     // Table 5 has its own section above (charts, significance).
@@ -812,22 +829,7 @@ fn data_files(results: &[&crate::store::RunResult]) -> String {
         .iter()
         .flat_map(|r| r.data.checksums.iter().cloned())
         .collect();
-    let names: BTreeSet<String> = results
-        .iter()
-        .flat_map(|r| {
-            let d = &r.config.data;
-            let mut names = vec![d.ner.manifest_name()];
-            if r.config.model.transfer.is_some() {
-                names.extend(d.cws.as_ref().map(Source::manifest_name));
-            }
-            names.extend(d.embeddings.as_ref().map(Source::manifest_name));
-            names
-                .into_iter()
-                .flatten()
-                .map(String::from)
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let names = dataset_names(results);
     let mut md = String::from("\nData files (sha256 of the files the runs read, as recorded in each run's `result.json`):\n\n| dataset | file | sha256 |\n|:---|:---|:---|\n");
     let mut matched = BTreeSet::new();
     let manifest = crate::dataset::Locations::discover(None)
@@ -870,6 +872,26 @@ fn data_files(results: &[&crate::store::RunResult]) -> String {
     md
 }
 
+/// The manifest names of the datasets the runs read.
+fn dataset_names(results: &[&crate::store::RunResult]) -> BTreeSet<String> {
+    results
+        .iter()
+        .flat_map(|r| {
+            let d = &r.config.data;
+            let mut names = vec![d.ner.manifest_name()];
+            if r.config.model.transfer.is_some() {
+                names.extend(d.cws.as_ref().map(Source::manifest_name));
+            }
+            names.extend(d.embeddings.as_ref().map(Source::manifest_name));
+            names
+                .into_iter()
+                .flatten()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// The ways these runs differ from the paper's setup, from their configurations.
 pub fn substitutions(m: &Measured) -> String {
     let configs: Vec<&RunConfig> = m
@@ -877,6 +899,19 @@ pub fn substitutions(m: &Measured) -> String {
         .iter()
         .flat_map(|s| s.results.iter().map(|r| &r.config))
         .collect();
+    let mut items = data_substitutions(&configs);
+    items.extend(protocol_items(m, &configs));
+    let mut md = String::from("## Substitutions and protocol\n\n");
+    for item in items {
+        let _ = writeln!(md, "- {item}");
+    }
+    md.push('\n');
+    md
+}
+
+/// How the data differ from the paper's: the CWS corpus, the vectors, and
+/// which release or split of the NER data.
+fn data_substitutions(configs: &[&RunConfig]) -> Vec<String> {
     let mut items: Vec<String> = Vec::new();
     let cws: BTreeSet<String> = configs
         .iter()
@@ -914,6 +949,12 @@ pub fn substitutions(m: &Measured) -> String {
     {
         items.push("SighanNER has no dev set: 10% of its training set, sampled with `data.split_seed`, is dev (as in the paper).".into());
     }
+    items
+}
+
+/// The protocol and schedule, and a warning for smoke-test runs.
+fn protocol_items(m: &Measured, configs: &[&RunConfig]) -> Vec<String> {
+    let mut items = Vec::new();
     items.push("Protocol: the checkpoint is chosen on dev F1 and every test sentence is scored at full length (the released code chooses on test, cuts sentences to 80 characters and drops a last partial test batch); see the released-code view below.".into());
     let epochs = distinct(configs.iter().map(|c| (c.train.epochs, c.train.patience)));
     if !epochs.is_empty() {
@@ -938,10 +979,5 @@ pub fn substitutions(m: &Measured) -> String {
             list(read)
         ));
     }
-    let mut md = String::from("## Substitutions and protocol\n\n");
-    for item in items {
-        let _ = writeln!(md, "- {item}");
-    }
-    md.push('\n');
-    md
+    items
 }

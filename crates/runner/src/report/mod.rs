@@ -143,35 +143,11 @@ pub fn report(mut request: ReportRequest) -> anyhow::Result<Written> {
     let dir = request.out.join(&name);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut files = Vec::new();
-
-    let mut paper_tables = BTreeMap::new();
-    for selection in [Selection::Dev, Selection::Test] {
-        let g = &measured.groups;
-        let built: Vec<Table> = tables::PAPER_TABLES
-            .iter()
-            .map(|p| (p.build)(g, selection))
-            .collect();
-        for t in &built {
-            files.extend(write_table(&dir, t)?);
-        }
-        paper_tables.insert(selection.suffix(), built);
-    }
-    let mut extra_tables = Vec::new();
-    for dataset in datasets_in(&measured.groups) {
-        if let Some(t) = tables::per_type(&measured.groups, dataset, Selection::Dev) {
-            extra_tables.push(t);
-        }
-    }
-    if let Some(t) = tables::protocol_gap(&measured.groups) {
-        extra_tables.push(t);
-    }
-    if let Some(t) = configurations::table(&measured.sources) {
-        extra_tables.push(t);
-    }
+    let paper_tables = write_paper_tables(&measured, &dir, &mut files)?;
+    let extra_tables = extra_tables(&measured);
     for t in &extra_tables {
         files.extend(write_table(&dir, t)?);
     }
-
     let significance = match &mut request.significance {
         Some(options) => {
             let outcome = significance_table(&measured, options);
@@ -182,23 +158,26 @@ pub fn report(mut request: ReportRequest) -> anyhow::Result<Written> {
         }
         None => None,
     };
-
-    if measured.summary.height() > 0 {
-        let path = dir.join("summary.csv");
-        let mut file =
-            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-        let mut summary = measured.summary.clone();
-        CsvWriter::new(&mut file)
-            .finish(&mut summary)
-            .with_context(|| format!("writing {}", path.display()))?;
-        files.push(path);
-    }
-
+    let dev_randomization = match &mut request.significance {
+        Some(o) => {
+            let outcome = configurations::dev_randomization(
+                &measured.sources,
+                &mut o.gold,
+                o.resamples,
+                o.seed,
+            );
+            if let Ok(Some(t)) = &outcome {
+                files.extend(write_table(&dir, t)?);
+            }
+            outcome.map_err(|e| format!("{e:#}")).transpose()
+        }
+        None => None,
+    };
+    files.extend(write_summary(&measured, &dir)?);
     let charts = document::charts(&measured, &dir)?;
     for c in &charts {
         files.extend(c.files.iter().cloned());
     }
-
     let text = document::render(&document::Document {
         name: &name,
         request: &request,
@@ -206,12 +185,62 @@ pub fn report(mut request: ReportRequest) -> anyhow::Result<Written> {
         paper_tables: &paper_tables,
         extra_tables: &extra_tables,
         significance: significance.as_ref(),
+        dev_randomization: dev_randomization.as_ref(),
         charts: &charts,
         chart_dir: Path::new(&name),
     });
     let report = request.out.join(format!("{name}.md"));
-    crate::store::write_atomic(&report, text.as_bytes())?;
+    crate::fs::write_atomic(&report, text.as_bytes())?;
     Ok(Written { report, files })
+}
+
+/// The paper's tables under both selections, written; by selection suffix.
+fn write_paper_tables(
+    measured: &Measured,
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+) -> anyhow::Result<BTreeMap<&'static str, Vec<Table>>> {
+    let mut paper_tables = BTreeMap::new();
+    for selection in [Selection::Dev, Selection::Test] {
+        let built: Vec<Table> = tables::PAPER_TABLES
+            .iter()
+            .map(|p| (p.build)(&measured.groups, selection))
+            .collect();
+        for t in &built {
+            files.extend(write_table(dir, t)?);
+        }
+        paper_tables.insert(selection.suffix(), built);
+    }
+    Ok(paper_tables)
+}
+
+/// The tables beside the paper's: per entity type, the protocol gap, and
+/// every configuration (when some variant has several).
+fn extra_tables(measured: &Measured) -> Vec<Table> {
+    let per_type = datasets_in(&measured.groups)
+        .into_iter()
+        .filter_map(|d| tables::per_type(&measured.groups, d, Selection::Dev));
+    per_type
+        .chain(tables::protocol_gap(&measured.groups))
+        .chain(configurations::table(&measured.sources))
+        .collect()
+}
+
+/// `summary.csv`: every aggregated score, when there is one.
+fn write_summary(measured: &Measured, dir: &Path) -> anyhow::Result<Option<PathBuf>> {
+    if measured.summary.height() == 0 {
+        return Ok(None);
+    }
+    let path = dir.join("summary.csv");
+    let mut summary = measured.summary.clone();
+    crate::fs::write_through_partial(&path, |partial| {
+        let mut file = std::fs::File::create(partial)
+            .with_context(|| format!("creating {}", partial.display()))?;
+        CsvWriter::new(&mut file)
+            .finish(&mut summary)
+            .with_context(|| format!("writing {}", path.display()))
+    })?;
+    Ok(Some(path))
 }
 
 /// Writes `<id>.md`, `<id>.tex` and `<id>.csv`.

@@ -28,6 +28,7 @@ use super::paper::{self, Dataset};
 use super::source::Source;
 use super::tables::{Cell, ColumnGroup, Row, Table};
 use crate::plan::DataConfig;
+use crate::store::RunResult;
 
 /// Resamples per test unless `--resamples` says otherwise.
 pub const DEFAULT_RESAMPLES: usize = 10_000;
@@ -197,33 +198,62 @@ pub fn compare(a: &SystemRuns, b: &SystemRuns, resamples: usize, seed: u64) -> O
     })
 }
 
-/// Test-set gold tags per dataset, read once.
+/// Which split's sentences a test pools: test (Table 5) or dev (deciding
+/// between configurations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Split {
+    Dev,
+    Test,
+}
+
+/// Gold tags per dataset and split, read once.
 #[derive(Default)]
 pub struct Gold {
-    cache: BTreeMap<(String, String, u64), Vec<Vec<String>>>,
+    cache: BTreeMap<(String, String, u64, Split), Vec<Vec<String>>>,
 }
 
 impl Gold {
     /// Supplies the gold test tags of `data`'s dataset (tests, or a dataset read elsewhere).
     pub fn insert(&mut self, data: &DataConfig, tags: Vec<Vec<String>>) {
-        self.cache.insert(
-            (data.ner.label(), mode_name(data.mode), data.split_seed),
-            tags,
+        self.insert_split(data, Split::Test, tags);
+    }
+
+    /// Supplies the gold tags of one split of `data`'s dataset.
+    pub fn insert_split(&mut self, data: &DataConfig, split: Split, tags: Vec<Vec<String>>) {
+        let key = (
+            data.ner.label(),
+            mode_name(data.mode),
+            data.split_seed,
+            split,
         );
+        self.cache.insert(key, tags);
     }
 
     /// The gold tags of every test sentence of `data` (all of them; a run
     /// that read only the first `max_sentences` is matched by its length).
     pub fn test_tags(&mut self, data: &DataConfig) -> anyhow::Result<&[Vec<String>]> {
-        let mode = mode_name(data.mode);
-        let key = (data.ner.label(), mode, data.split_seed);
+        self.tags(data, Split::Test)
+    }
+
+    /// The gold tags of every sentence of one split of `data`.
+    pub fn tags(&mut self, data: &DataConfig, split: Split) -> anyhow::Result<&[Vec<String>]> {
+        let key = (
+            data.ner.label(),
+            mode_name(data.mode),
+            data.split_seed,
+            split,
+        );
         if !self.cache.contains_key(&key) {
             let files = data
                 .ner
                 .files()
                 .with_context(|| format!("NER dataset {:?} for the gold tags", key.0))?;
             let splits = files.ner_splits(data.mode, data.split_seed)?;
-            let tags = splits.test.sentences.into_iter().map(|s| s.tags).collect();
+            let corpus = match split {
+                Split::Dev => splits.dev,
+                Split::Test => splits.test,
+            };
+            let tags = corpus.sentences.into_iter().map(|s| s.tags).collect();
             self.cache.insert(key.clone(), tags);
         }
         Ok(&self.cache[&key])
@@ -246,61 +276,96 @@ pub fn system_runs(
     group: &Group,
     gold: &mut Gold,
 ) -> anyhow::Result<(SystemRuns, Vec<String>)> {
-    let mut seeds: Vec<(u64, Vec<Counts>)> = Vec::new();
-    let mut notes = Vec::new();
-    for source in sources {
-        for r in &source.results {
-            let c = &r.config;
-            let same = c.data.ner.label() == group.ner
-                && mode_name(c.data.mode) == group.mode
-                && c.variant == group.variant
-                && c.model.lambda() == group.lambda;
-            if !same || seeds.iter().any(|(s, _)| *s == c.train.seed) {
-                continue;
-            }
-            let Some(best) = r.state.best() else { continue };
-            let path = source
-                .root
-                .join("runs")
-                .join(&r.id)
-                .join("predictions.json");
-            let predictions: Predictions = crate::store::read_json(&path)?;
-            let all = gold.test_tags(&c.data)?;
-            let wanted = c.data.max_sentences.map_or(all.len(), |n| n.min(all.len()));
-            // A run reads the first `max_sentences` sentences, or all of them.
-            let tags = if predictions.test.len() == wanted {
-                &all[..wanted]
-            } else {
-                all
-            };
-            let counts = match sentence_counts(tags, &predictions.test) {
-                Ok(counts) => counts,
-                Err(e) => {
-                    notes.push(format!(
-                        "run {} left out: predictions do not align with the gold test set ({e})",
-                        r.id
-                    ));
-                    continue;
-                }
-            };
-            if total(&counts) != best.test.overall {
-                notes.push(format!(
-                    "run {} left out: its predictions score {:?} against the gold test set, but the run recorded {:?}",
-                    r.id,
-                    total(&counts),
-                    best.test.overall
-                ));
-                continue;
-            }
-            seeds.push((c.train.seed, counts));
-        }
-    }
-    seeds.sort_by_key(|(s, _)| *s);
+    let same = |r: &RunResult| {
+        let c = &r.config;
+        c.data.ner.label() == group.ner
+            && mode_name(c.data.mode) == group.mode
+            && c.variant == group.variant
+            && c.model.lambda() == group.lambda
+    };
     let label = group.parts.map_or_else(
         || group.variant.clone(),
         |v| paper::short_name(v).to_string(),
     );
+    runs_where(sources, label, same, Split::Test, gold)
+}
+
+/// The per-sentence counts on `split` of every run that `keep` accepts (one
+/// per seed), each checked against the counts the run recorded for its
+/// dev-selected epoch; runs that fail the check are left out and named in
+/// the returned notes.
+pub fn runs_where(
+    sources: &[Source],
+    label: String,
+    keep: impl Fn(&RunResult) -> bool,
+    split: Split,
+    gold: &mut Gold,
+) -> anyhow::Result<(SystemRuns, Vec<String>)> {
+    let mut seeds: Vec<(u64, Vec<Counts>)> = Vec::new();
+    let mut notes = Vec::new();
+    for source in sources {
+        for r in &source.results {
+            if !keep(r) || seeds.iter().any(|(s, _)| *s == r.config.train.seed) {
+                continue;
+            }
+            match run_counts(source, r, split, gold)? {
+                Ok(counts) => seeds.push((r.config.train.seed, counts)),
+                Err(note) => notes.extend(note),
+            }
+        }
+    }
+    seeds.sort_by_key(|(s, _)| *s);
     Ok((SystemRuns { label, seeds }, notes))
+}
+
+/// One run's per-sentence counts on `split`, or why it is left out (`None`:
+/// it has no finished epoch).
+fn run_counts(
+    source: &Source,
+    r: &RunResult,
+    split: Split,
+    gold: &mut Gold,
+) -> anyhow::Result<Result<Vec<Counts>, Option<String>>> {
+    let c = &r.config;
+    let Some(best) = r.state.best() else {
+        return Ok(Err(None));
+    };
+    let path = source
+        .root
+        .join("runs")
+        .join(&r.id)
+        .join("predictions.json");
+    let predictions: Predictions = crate::store::read_json(&path)?;
+    let (predicted, recorded, name) = match split {
+        Split::Dev => (&predictions.dev, best.dev.overall, "dev"),
+        Split::Test => (&predictions.test, best.test.overall, "test"),
+    };
+    let all = gold.tags(&c.data, split)?;
+    let wanted = c.data.max_sentences.map_or(all.len(), |n| n.min(all.len()));
+    // A run reads the first `max_sentences` sentences, or all of them.
+    let tags = if predicted.len() == wanted {
+        &all[..wanted]
+    } else {
+        all
+    };
+    let counts = match sentence_counts(tags, predicted) {
+        Ok(counts) => counts,
+        Err(e) => {
+            return Ok(Err(Some(format!(
+                "run {} left out: predictions do not align with the gold {name} set ({e})",
+                r.id
+            ))))
+        }
+    };
+    if total(&counts) != recorded {
+        return Ok(Err(Some(format!(
+            "run {} left out: its predictions score {:?} against the gold {name} set, but the run recorded {:?}",
+            r.id,
+            total(&counts),
+            recorded
+        ))));
+    }
+    Ok(Ok(counts))
 }
 
 /// The comparisons as a table: pooled F1 of both, the difference, its

@@ -116,34 +116,13 @@ impl Table {
     /// A LaTeX `table` with booktabs rules; needs `\usepackage{booktabs}`.
     pub fn latex(&self) -> String {
         let mut out = String::from("\\begin{table}[t]\n\\centering\n\\small\n");
-        let spec: String = "l".repeat(self.lead.len())
-            + &self
-                .groups
-                .iter()
-                .map(|g| "r".repeat(g.columns.len()))
-                .collect::<Vec<_>>()
-                .join("");
-        let _ = writeln!(out, "\\begin{{tabular}}{{{spec}}}\n\\toprule");
+        let _ = writeln!(
+            out,
+            "\\begin{{tabular}}{{{}}}\n\\toprule",
+            self.latex_column_spec()
+        );
         if self.groups.iter().any(|g| !g.title.is_empty()) {
-            let mut cells = vec![String::new(); self.lead.len()];
-            let mut rules = Vec::new();
-            let mut start = self.lead.len() + 1;
-            for g in &self.groups {
-                let end = start + g.columns.len() - 1;
-                if g.title.is_empty() {
-                    cells.extend(std::iter::repeat_n(String::new(), g.columns.len()));
-                } else {
-                    cells.push(format!(
-                        "\\multicolumn{{{}}}{{c}}{{{}}}",
-                        g.columns.len(),
-                        latex_escape(&g.title)
-                    ));
-                    rules.push(format!("\\cmidrule(lr){{{start}-{end}}}"));
-                }
-                start = end + 1;
-            }
-            let _ = writeln!(out, "{} \\\\", cells.join(" & "));
-            let _ = writeln!(out, "{}", rules.join(" "));
+            self.latex_group_headings(&mut out);
         }
         let mut names: Vec<String> = self.lead.iter().map(|s| latex_escape(s)).collect();
         names.extend(
@@ -160,6 +139,51 @@ impl Table {
             let _ = writeln!(out, "{} \\\\", cells.join(" & "));
         }
         out.push_str("\\bottomrule\n\\end{tabular}\n");
+        let _ = write!(
+            out,
+            "\\caption{{{}}}\n\\label{{tab:{}}}\n\\end{{table}}\n",
+            self.latex_caption(),
+            self.id
+        );
+        out
+    }
+
+    /// The `tabular` column spec: lead columns left-aligned, the rest right.
+    fn latex_column_spec(&self) -> String {
+        "l".repeat(self.lead.len())
+            + &self
+                .groups
+                .iter()
+                .map(|g| "r".repeat(g.columns.len()))
+                .collect::<Vec<_>>()
+                .join("")
+    }
+
+    /// The row of group titles spanning their columns, and a `\cmidrule` under each.
+    fn latex_group_headings(&self, out: &mut String) {
+        let mut cells = vec![String::new(); self.lead.len()];
+        let mut rules = Vec::new();
+        let mut start = self.lead.len() + 1;
+        for g in &self.groups {
+            let end = start + g.columns.len() - 1;
+            if g.title.is_empty() {
+                cells.extend(std::iter::repeat_n(String::new(), g.columns.len()));
+            } else {
+                cells.push(format!(
+                    "\\multicolumn{{{}}}{{c}}{{{}}}",
+                    g.columns.len(),
+                    latex_escape(&g.title)
+                ));
+                rules.push(format!("\\cmidrule(lr){{{start}-{end}}}"));
+            }
+            start = end + 1;
+        }
+        let _ = writeln!(out, "{} \\\\", cells.join(" & "));
+        let _ = writeln!(out, "{}", rules.join(" "));
+    }
+
+    /// The caption: the title, then the notes as sentences after it.
+    fn latex_caption(&self) -> String {
         let mut caption = latex_escape(&self.title);
         if !self.notes.is_empty() {
             caption.push('.');
@@ -168,20 +192,29 @@ impl Table {
             caption.push(' ');
             caption.push_str(&latex_escape(note));
         }
-        let _ = write!(
-            out,
-            "\\caption{{{caption}}}\n\\label{{tab:{}}}\n\\end{{table}}\n",
-            self.id
-        );
-        out
+        caption
     }
 
     /// CSV: one column per heading; a measured column is followed by its
     /// `std` column, and each group by its `n` column.
     pub fn csv(&self) -> String {
+        let (header, layout) = self.csv_layout();
+        let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
+        let mut records = vec![header];
+        records.extend(self.rows.iter().map(|row| self.csv_record(row, &layout)));
+        for record in records {
+            writer
+                .write_record(&record)
+                .expect("writing CSV to memory cannot fail");
+        }
+        String::from_utf8(writer.into_inner().expect("in-memory writer flushes"))
+            .expect("CSV of UTF-8 strings is UTF-8")
+    }
+
+    /// The CSV header, and per group its columns as (cell index, has a std column).
+    fn csv_layout(&self) -> (Vec<String>, Vec<Vec<(usize, bool)>>) {
         let mut header: Vec<String> = self.lead.clone();
         let mut offset = self.lead.len();
-        // (cell index, has std column) per group, in order.
         let mut layout: Vec<Vec<(usize, bool)>> = Vec::new();
         for g in &self.groups {
             let mut cols = Vec::new();
@@ -209,41 +242,35 @@ impl Table {
             offset += g.columns.len();
             layout.push(cols);
         }
-        let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
-        let mut records = vec![header];
-        for row in &self.rows {
-            let mut record: Vec<String> = row.cells[..self.lead.len()]
-                .iter()
-                .map(plain_cell)
-                .collect();
-            for (k, cols) in layout.iter().enumerate() {
-                for &(index, measured) in cols {
-                    let cell = &row.cells[index];
-                    record.push(plain_cell(cell));
-                    if measured {
-                        record.push(match cell {
-                            Cell::Stat(s) => s.std.map_or(String::new(), |v| format!("{v:.2}")),
-                            _ => String::new(),
-                        });
-                    }
+        (header, layout)
+    }
+
+    /// One row as CSV fields, following the layout from [`Self::csv_layout`].
+    fn csv_record(&self, row: &Row, layout: &[Vec<(usize, bool)>]) -> Vec<String> {
+        let mut record: Vec<String> = row.cells[..self.lead.len()]
+            .iter()
+            .map(plain_cell)
+            .collect();
+        for (k, cols) in layout.iter().enumerate() {
+            for &(index, measured) in cols {
+                let cell = &row.cells[index];
+                record.push(plain_cell(cell));
+                if measured {
+                    record.push(match cell {
+                        Cell::Stat(s) => s.std.map_or(String::new(), |v| format!("{v:.2}")),
+                        _ => String::new(),
+                    });
                 }
-                record.push(
-                    row.n
-                        .get(k)
-                        .copied()
-                        .flatten()
-                        .map_or(String::new(), |n| n.to_string()),
-                );
             }
-            records.push(record);
+            record.push(
+                row.n
+                    .get(k)
+                    .copied()
+                    .flatten()
+                    .map_or(String::new(), |n| n.to_string()),
+            );
         }
-        for record in records {
-            writer
-                .write_record(&record)
-                .expect("writing CSV to memory cannot fail");
-        }
-        String::from_utf8(writer.into_inner().expect("in-memory writer flushes"))
-            .expect("CSV of UTF-8 strings is UTF-8")
+        record
     }
 }
 

@@ -235,11 +235,42 @@ pub fn table4(groups: &[Group], selection: Selection) -> Table {
 
 /// Table 3: WeiboNER updated release; named (NE), nominal (NM), overall.
 pub fn table3(groups: &[Group], selection: Selection) -> Table {
+    let mut table = table3_frame(selection);
+    let last = paper::TABLE3.len() - 1;
+    for (i, row) in paper::TABLE3.iter().enumerate() {
+        let mut cells = vec![Cell::Text(row.model.into()), Cell::Text(REPORTED.into())];
+        cells.extend(prf_cells(row.named));
+        cells.extend(prf_cells(row.nominal));
+        cells.extend([Cell::Number(row.overall_f1), Cell::Blank]);
+        table.push(cells, vec![None; 3], i == last);
+    }
+    let reported = paper::TABLE3[last].overall_f1;
+    let prefix = selection.prefix();
+    let runs = measured(groups, Dataset::WeiboUpdated, Variant::Full);
+    for g in &runs {
+        table.push(
+            table3_measured_cells(g, prefix, reported),
+            vec![Some(g.n); 3],
+            false,
+        );
+    }
+    if runs.is_empty() {
+        table
+            .notes
+            .push(no_runs_note("the full model", Dataset::WeiboUpdated));
+    } else {
+        table.notes.push(protocol_note(selection));
+    }
+    table
+}
+
+/// Table 3 without rows: its title and the NE, NM and overall column groups.
+fn table3_frame(selection: Selection) -> Table {
     let three = |t: &str| ColumnGroup {
         title: t.to_string(),
         columns: ["P", "R", "F1"].map(String::from).to_vec(),
     };
-    let mut table = Table::new(
+    Table::new(
         &format!("table3{}", selection.suffix()),
         title(
             3,
@@ -255,55 +286,45 @@ pub fn table3(groups: &[Group], selection: Selection) -> Table {
                 columns: vec!["F1".into(), "Δ F1".into()],
             },
         ],
-    );
-    let prf = |p: Prf| {
-        [
-            Cell::Number(p.precision),
-            Cell::Number(p.recall),
-            Cell::Number(p.f1),
-        ]
-    };
-    let last = paper::TABLE3.len() - 1;
-    for (i, row) in paper::TABLE3.iter().enumerate() {
-        let mut cells = vec![Cell::Text(row.model.into()), Cell::Text(REPORTED.into())];
-        cells.extend(prf(row.named));
-        cells.extend(prf(row.nominal));
-        cells.extend([Cell::Number(row.overall_f1), Cell::Blank]);
-        table.push(cells, vec![None; 3], i == last);
-    }
-    let reported = paper::TABLE3[last].overall_f1;
-    let prefix = selection.prefix();
-    let runs = measured(groups, Dataset::WeiboUpdated, Variant::Full);
-    for g in &runs {
-        let mut cells = vec![Cell::Text(g.label()), Cell::Text(measured_label(g.n))];
-        for kind in ["NE", "NM"] {
-            for m in ["precision", "recall", "f1"] {
-                cells.push(stat_cell(g, &format!("{prefix}_{kind}_{m}")));
-            }
-        }
-        let f1 = g.stat(&format!("{prefix}_f1"));
-        cells.push(stat_cell(g, &format!("{prefix}_f1")));
-        cells.push(f1.map_or(Cell::Blank, |f| Cell::Delta(f.mean - reported)));
-        table.push(cells, vec![Some(g.n); 3], false);
-    }
-    if runs.is_empty() {
-        table
-            .notes
-            .push(no_runs_note("the full model", Dataset::WeiboUpdated));
-    } else {
-        table.notes.push(protocol_note(selection));
-    }
-    table
+    )
 }
+
+/// Reported P, R, F1 without a Δ column (Table 3's NE and NM groups).
+fn prf_cells(p: Prf) -> [Cell; 3] {
+    [
+        Cell::Number(p.precision),
+        Cell::Number(p.recall),
+        Cell::Number(p.f1),
+    ]
+}
+
+/// A measured Table 3 row: NE and NM P/R/F1, overall F1 and its Δ to `reported`.
+fn table3_measured_cells(g: &Group, prefix: &str, reported: f64) -> Vec<Cell> {
+    let mut cells = vec![Cell::Text(g.label()), Cell::Text(measured_label(g.n))];
+    for kind in ["NE", "NM"] {
+        for m in ["precision", "recall", "f1"] {
+            cells.push(stat_cell(g, &format!("{prefix}_{kind}_{m}")));
+        }
+    }
+    let f1 = g.stat(&format!("{prefix}_f1"));
+    cells.push(stat_cell(g, &format!("{prefix}_f1")));
+    cells.push(f1.map_or(Cell::Blank, |f| Cell::Delta(f.mean - reported)));
+    cells
+}
+
+/// Table 5's datasets, in column order.
+const TABLE5_DATASETS: [Dataset; 2] = [Dataset::Sighan, Dataset::WeiboNamed];
 
 /// Table 5: the ablation, SighanNER and WeiboNER (original, named) side by side.
 pub fn table5(groups: &[Group], selection: Selection) -> Table {
-    let datasets = [Dataset::Sighan, Dataset::WeiboNamed];
     let mut table = Table::new(
         &format!("table5{}", selection.suffix()),
         title(5, "ablation, P/R/F1 (%)", selection),
         &["Model", "Source"],
-        datasets.iter().map(|d| prf_group(d.title())).collect(),
+        TABLE5_DATASETS
+            .iter()
+            .map(|d| prf_group(d.title()))
+            .collect(),
     );
     let prefix = selection.prefix();
     for variant in Variant::ALL {
@@ -311,80 +332,107 @@ pub fn table5(groups: &[Group], selection: Selection) -> Table {
             Cell::Text(variant.paper_name().into()),
             Cell::Text(REPORTED.into()),
         ];
-        for d in datasets {
+        for d in TABLE5_DATASETS {
             cells.extend(reported_cells(d.table5(variant).expect("Table 5 has both")));
         }
         table.push(cells, vec![None; 2], variant != Variant::Baseline);
-        // Measured rows: one per variant name and λ, across both datasets.
-        let per_dataset: Vec<Vec<&Group>> = datasets
-            .iter()
-            .map(|&d| measured(groups, d, variant))
-            .collect();
-        let mut keys: Vec<(String, Option<f64>)> = Vec::new();
-        for g in per_dataset.iter().flatten() {
-            let key = (g.variant.clone(), g.lambda);
-            if !keys.contains(&key) {
-                keys.push(key);
-            }
-        }
-        for (name, lambda) in keys {
-            let found: Vec<Option<&&Group>> = per_dataset
-                .iter()
-                .map(|gs| gs.iter().find(|g| g.variant == name && g.lambda == lambda))
-                .collect();
-            let any = found
-                .iter()
-                .flatten()
-                .next()
-                .expect("the key came from a group");
-            let ns: Vec<Option<usize>> = found.iter().map(|g| g.map(|g| g.n)).collect();
-            let source = match (ns[0], ns[1]) {
-                (Some(a), Some(b)) if a != b => format!("measured (mean ± std, n = {a} / {b})"),
-                (Some(a), _) | (None, Some(a)) => measured_label(a),
-                (None, None) => unreachable!("a key has a group"),
-            };
-            let mut cells = vec![Cell::Text(any.label()), Cell::Text(source)];
-            for (k, d) in datasets.iter().enumerate() {
-                match found[k] {
-                    Some(g) => {
-                        cells.extend(measured_cells(g, prefix, d.table5(variant).map(|p| p.f1)))
-                    }
-                    None => cells.extend([
-                        Cell::Text("no runs".into()),
-                        Cell::Blank,
-                        Cell::Blank,
-                        Cell::Blank,
-                    ]),
-                }
-            }
-            table.push(cells, ns, false);
+        push_table5_measured(&mut table, groups, variant, prefix);
+    }
+    push_table5_unpublished(&mut table, groups, prefix);
+    table5_notes(&mut table, groups, selection);
+    table
+}
+
+/// A dataset's cells in a Table 5 row without runs on it.
+fn no_runs_cells() -> [Cell; 4] {
+    [
+        Cell::Text("no runs".into()),
+        Cell::Blank,
+        Cell::Blank,
+        Cell::Blank,
+    ]
+}
+
+/// Measured rows of `variant`: one per variant name and λ, across both datasets.
+fn push_table5_measured(table: &mut Table, groups: &[Group], variant: Variant, prefix: &str) {
+    let per_dataset: Vec<Vec<&Group>> = TABLE5_DATASETS
+        .iter()
+        .map(|&d| measured(groups, d, variant))
+        .collect();
+    let mut keys: Vec<(String, Option<f64>)> = Vec::new();
+    for g in per_dataset.iter().flatten() {
+        let key = (g.variant.clone(), g.lambda);
+        if !keys.contains(&key) {
+            keys.push(key);
         }
     }
-    // Variants whose parts the paper has no row for.
+    for (name, lambda) in keys {
+        let found: Vec<Option<&Group>> = per_dataset
+            .iter()
+            .map(|gs| {
+                gs.iter()
+                    .find(|g| g.variant == name && g.lambda == lambda)
+                    .copied()
+            })
+            .collect();
+        let (cells, ns) = table5_measured_row(&found, variant, prefix);
+        table.push(cells, ns, false);
+    }
+}
+
+/// One measured Table 5 row from the group found in each dataset (at least
+/// one), with the seeds behind each dataset's cells.
+fn table5_measured_row(
+    found: &[Option<&Group>],
+    variant: Variant,
+    prefix: &str,
+) -> (Vec<Cell>, Vec<Option<usize>>) {
+    let any = found
+        .iter()
+        .flatten()
+        .next()
+        .expect("the key came from a group");
+    let ns: Vec<Option<usize>> = found.iter().map(|g| g.map(|g| g.n)).collect();
+    let source = match (ns[0], ns[1]) {
+        (Some(a), Some(b)) if a != b => format!("measured (mean ± std, n = {a} / {b})"),
+        (Some(a), _) | (None, Some(a)) => measured_label(a),
+        (None, None) => unreachable!("a key has a group"),
+    };
+    let mut cells = vec![Cell::Text(any.label()), Cell::Text(source)];
+    for (k, d) in TABLE5_DATASETS.iter().enumerate() {
+        match found[k] {
+            Some(g) => cells.extend(measured_cells(g, prefix, d.table5(variant).map(|p| p.f1))),
+            None => cells.extend(no_runs_cells()),
+        }
+    }
+    (cells, ns)
+}
+
+/// Rows for variants whose parts the paper has no row for, below a rule.
+fn push_table5_unpublished(table: &mut Table, groups: &[Group], prefix: &str) {
     let others: Vec<&Group> = groups
         .iter()
-        .filter(|g| g.parts.is_none() && datasets.iter().any(|&d| g.dataset() == Some(d)))
+        .filter(|g| g.parts.is_none() && TABLE5_DATASETS.iter().any(|&d| g.dataset() == Some(d)))
         .collect();
     for (i, g) in others.iter().enumerate() {
         let mut cells = vec![Cell::Text(g.label()), Cell::Text(measured_label(g.n))];
         let mut ns = Vec::new();
-        for d in datasets {
+        for d in TABLE5_DATASETS {
             if g.dataset() == Some(d) {
                 cells.extend(measured_cells(g, prefix, None));
                 ns.push(Some(g.n));
             } else {
-                cells.extend([
-                    Cell::Text("no runs".into()),
-                    Cell::Blank,
-                    Cell::Blank,
-                    Cell::Blank,
-                ]);
+                cells.extend(no_runs_cells());
                 ns.push(None);
             }
         }
         table.push(cells, ns, i == 0);
     }
-    let measured_in: Vec<Dataset> = datasets
+}
+
+/// Table 5's notes: the protocol, or which datasets have no runs and how to get them.
+fn table5_notes(table: &mut Table, groups: &[Group], selection: Selection) {
+    let measured_in: Vec<Dataset> = TABLE5_DATASETS
         .iter()
         .copied()
         .filter(|&d| groups.iter().any(|g| g.dataset() == Some(d)))
@@ -397,7 +445,7 @@ pub fn table5(groups: &[Group], selection: Selection) -> Table {
         ));
     } else {
         table.notes.push(protocol_note(selection));
-        for d in datasets {
+        for d in TABLE5_DATASETS {
             if !measured_in.contains(&d) {
                 table.notes.push(format!(
                     "No {} runs in these results (run `runner sweep {}`).",
@@ -407,7 +455,6 @@ pub fn table5(groups: &[Group], selection: Selection) -> Table {
             }
         }
     }
-    table
 }
 
 /// Per entity type: test F1 per variant (mean ± std), one table per dataset.
