@@ -65,7 +65,14 @@ fn run_all(args: &ReportArgs, results: &Path, out: &Path) -> anyhow::Result<()> 
         .map(|e| e.path())
         .filter(|p| p.join("store.json").is_file())
         .collect();
-    stores.sort();
+    // The paper's own experiments first: a run they share with another
+    // store (same id) is then attributed to them in REPRODUCTION.md.
+    let paper = ["weibo", "weibo-updated", "sighan", "lambda"];
+    stores.sort_by_key(|p| {
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+        let rank = paper.iter().position(|e| name.as_deref() == Some(*e));
+        (rank.unwrap_or(paper.len()), p.clone())
+    });
     for store in &stores {
         run_one(args, vec![store.clone()], out.to_path_buf())?;
     }

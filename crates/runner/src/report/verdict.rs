@@ -258,9 +258,11 @@ pub struct Runs {
 }
 
 impl Runs {
-    /// Every run of `sources` that is one of the paper's five variants at the
-    /// paper's λ on one of its datasets; other runs (λ sweeps, own data) are
-    /// not the paper's claims and are left out.
+    /// Every run of `sources` that is one of the paper's five variants, by
+    /// its parts and its name, at the paper's λ on one of its datasets, in no
+    /// grid cell but a seed (and λ); other runs (λ sweeps, own data, a
+    /// released-code detail, bf16) are not the paper's claims and are left
+    /// out.
     pub fn of(sources: &[Source]) -> Self {
         let mut runs = Self::default();
         for r in sources.iter().flat_map(|s| &s.results) {
@@ -290,7 +292,11 @@ fn key(r: &RunResult) -> Option<(Dataset, &'static str, u64)> {
         .model
         .lambda()
         .is_none_or(|l| (l - paper::LAMBDA).abs() < 1e-12);
-    paper_lambda.then_some((dataset, variant.name(), c.train.seed))
+    // Same parts under another name ("baseline, released: CRF") is another
+    // configuration, as is any other grid value ("precision=bf16").
+    let named = c.variant == variant.name();
+    let plain = r.cell.keys().all(|k| k == "seed" || k == "lambda");
+    (paper_lambda && named && plain).then_some((dataset, variant.name(), c.train.seed))
 }
 
 fn selected_f1(state: &TrainState, protocol: Protocol) -> Option<f64> {
@@ -409,5 +415,46 @@ mod tests {
             Some(1.51)
         );
         assert_eq!(claims.len(), 3 + 8);
+    }
+
+    /// A run of `variant` with the full model's parts (the default
+    /// configuration: WeiboNER, named entities, λ 0.06) for `seed`.
+    fn full_run(variant: &str, seed: u64, cell: &[(&str, &str)]) -> RunResult {
+        let mut config = crate::plan::RunConfig {
+            variant: variant.into(),
+            ..Default::default()
+        };
+        config.train.seed = seed;
+        let mut cell: BTreeMap<String, String> = cell
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        cell.insert("seed".into(), seed.to_string());
+        RunResult {
+            id: format!("{variant}-{seed}"),
+            config,
+            cell,
+            data: crate::store::DataSummary {
+                ner_sentences: [1, 1, 1],
+                cws_sentences: 0,
+                vocab_size: 1,
+                embedding_token_coverage: None,
+                embedding_type_coverage: None,
+                checksums: Vec::new(),
+                files: Vec::new(),
+            },
+            state: Default::default(),
+            wall_seconds: 1.0,
+            device: "cpu".into(),
+            threads: 1,
+        }
+    }
+
+    #[test]
+    fn only_the_paper_configuration_of_a_variant_is_a_claim_run() {
+        assert!(key(&full_run("full", 1, &[])).is_some());
+        assert!(key(&full_run("full", 1, &[("lambda", "0.06")])).is_some());
+        assert!(key(&full_run("full released", 1, &[])).is_none());
+        assert!(key(&full_run("full", 1, &[("precision", "bf16")])).is_none());
     }
 }
