@@ -4,8 +4,9 @@
 //! `runner collect` copies each finished run's small files into the
 //! repository's `results/<experiment>/`: everything a report and a resumed
 //! sweep read, and `DONE`, but not the weights (see [`super::WEIGHTS`]).
-//! The predictions and the vocabulary, most of a run's bytes and very
-//! repetitive, are stored xz-compressed (`predictions.json.xz`: 330 kB → a
+//! The predictions, the vocabulary and the result (its per-epoch records),
+//! nearly all of a run's bytes and very repetitive, are stored xz-compressed
+//! (`predictions.json.xz`: 330 kB → 3 kB, `result.json.xz`: 50–75 kB → a
 //! few kB for WeiboNER) and `DONE` lists the compressed files.
 
 use std::fs;
@@ -17,7 +18,7 @@ use super::{Store, DONE, WEIGHTS};
 use crate::dataset::fetch::sha256_file;
 
 /// The finished files stored compressed in a collected run.
-const COMPRESSED: [&str; 2] = ["predictions.json", "vocab.txt"];
+const COMPRESSED: [&str; 3] = ["predictions.json", "vocab.txt", "result.json"];
 
 /// Writes `source` xz-compressed to `target`.
 fn compress(source: &std::path::Path, target: &std::path::Path) -> anyhow::Result<()> {
@@ -144,6 +145,10 @@ mod tests {
             "compressed predictions read back equal"
         );
         assert!(into.run_dir("r1").join("predictions.json.xz").exists());
+        let result: crate::store::RunResult =
+            super::super::read_json(&into.run_dir("r1").join("result.json")).expect("read");
+        assert_eq!(result.id, "r1", "the compressed result reads back");
+        assert!(!into.run_dir("r1").join("result.json").exists());
         assert!(into.run_dir("r1").join("config.json").exists());
         assert!(
             !into.run_dir("r2").exists(),
