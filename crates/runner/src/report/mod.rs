@@ -148,30 +148,9 @@ pub fn report(mut request: ReportRequest) -> anyhow::Result<Written> {
     for t in &extra_tables {
         files.extend(write_table(&dir, t)?);
     }
-    let significance = match &mut request.significance {
-        Some(options) => {
-            let outcome = significance_table(&measured, options);
-            if let Ok(Some(t)) = &outcome {
-                files.extend(write_table(&dir, t)?);
-            }
-            Some(outcome.map_err(|e| format!("{e:#}")))
-        }
-        None => None,
-    };
-    let dev_randomization = match &mut request.significance {
-        Some(o) => {
-            let outcome = configurations::dev_randomization(
-                &measured.sources,
-                &mut o.gold,
-                o.resamples,
-                o.seed,
-            );
-            if let Ok(Some(t)) = &outcome {
-                files.extend(write_table(&dir, t)?);
-            }
-            outcome.map_err(|e| format!("{e:#}")).transpose()
-        }
-        None => None,
+    let (significance, dev_randomization) = match &mut request.significance {
+        Some(options) => paired_tests(&measured, options, &dir, &mut files)?,
+        None => (None, None),
     };
     files.extend(write_summary(&measured, &dir)?);
     let charts = document::charts(&measured, &dir)?;
@@ -192,6 +171,35 @@ pub fn report(mut request: ReportRequest) -> anyhow::Result<Written> {
     let report = request.out.join(format!("{name}.md"));
     crate::fs::write_atomic(&report, text.as_bytes())?;
     Ok(Written { report, files })
+}
+
+/// A test's table: `None` when not asked for, `Err` (why) when it could not
+/// be computed.
+type Tested<T> = Option<Result<T, String>>;
+
+/// The paired tests the report states, each written when computed: Table
+/// 5's (test sentences) and the configurations' (dev sentences); a test that
+/// could not be computed says why.
+fn paired_tests(
+    measured: &Measured,
+    options: &mut SignificanceOptions,
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+) -> anyhow::Result<(Tested<Option<Table>>, Tested<Table>)> {
+    let table5 = significance_table(measured, options);
+    if let Ok(Some(t)) = &table5 {
+        files.extend(write_table(dir, t)?);
+    }
+    let o = options;
+    let configurations =
+        configurations::dev_randomization(&measured.sources, &mut o.gold, o.resamples, o.seed);
+    if let Ok(Some(t)) = &configurations {
+        files.extend(write_table(dir, t)?);
+    }
+    Ok((
+        Some(table5.map_err(|e| format!("{e:#}"))),
+        configurations.map_err(|e| format!("{e:#}")).transpose(),
+    ))
 }
 
 /// The paper's tables under both selections, written; by selection suffix.
