@@ -17,6 +17,7 @@ Standard library only: this is an analysis script, not part of the tool.
 import argparse
 import itertools
 import json
+import lzma
 import random
 import statistics
 import sys
@@ -30,13 +31,21 @@ def setting(config, key):
     return "fp32" if node == {} and key == "train.precision" else node
 
 
+def read_json(path):
+    """A run file, or its xz-compressed twin (committed results keep those)."""
+    path = Path(path)
+    if not path.exists() and path.with_name(path.name + ".xz").exists():
+        return json.loads(lzma.decompress(path.with_name(path.name + ".xz").read_bytes()))
+    return json.loads(path.read_text())
+
+
 def load_runs(root):
     runs = []
     for d in sorted((Path(root) / "runs").iterdir()):
         if not (d / "DONE").exists():
             continue
         planned = json.loads((d / "config.json").read_text())
-        result = json.loads((d / "result.json").read_text())
+        result = read_json(d / "result.json")
         runs.append((d, planned["config"], result))
     return runs
 
@@ -158,7 +167,7 @@ def main():
         for s in sides:
             for k in pairs:
                 d = sides[s][k][0]
-                pred = json.loads((d / "predictions.json").read_text())["dev"]
+                pred = read_json(d / "predictions.json")["dev"]
                 units[s].extend(sentence_counts(gold, pred))
         for s in sides:  # the per-sentence counts add up to each run's scores
             pooled = sum(r[0]["correct"] for r in rows[s])

@@ -75,8 +75,8 @@ pub trait Backend {
     /// store's lock.
     fn submit(&self, store: &Store, work: &Handout) -> anyhow::Result<()>;
 
-    /// What this backend knows of the store's runs, by id: queued, or ended
-    /// without finishing. A run it knows nothing of is absent. Only runs that
-    /// are neither done nor locked by a process are asked about.
+    /// What this backend knows of the store's unfinished runs, by id: queued,
+    /// or ended without finishing. A run it knows nothing of is absent. A run
+    /// whose lock a process holds is running, whatever the backend says.
     fn states(&self, store: &Store) -> anyhow::Result<BTreeMap<String, RunState>>;
 }

@@ -84,6 +84,15 @@ pub fn dev_randomization(
         let Some(r) = reference(&configs, key).filter(|r| *r != key) else {
             continue;
         };
+        // Sentences pair only when both read the same dev sentences.
+        if dev_sets(sources, key) != dev_sets(sources, r) {
+            notes.push(format!(
+                "{} is not paired with {}: their runs read different dev sets (split seed or sentence limit)",
+                label(key),
+                label(r)
+            ));
+            continue;
+        }
         let mut runs = |k: &Key| {
             let keep = |run: &RunResult| self::key(run) == *k;
             runs_where(sources, label(k), keep, Split::Dev, gold)
@@ -96,6 +105,20 @@ pub fn dev_randomization(
         }
     }
     Ok(Some(dev_table(&comparisons, resamples, seed, notes)))
+}
+
+/// The dev sets a configuration's runs read: sampled with the split seed,
+/// cut to the sentence limit.
+fn dev_sets(sources: &[Source], k: &Key) -> Vec<(u64, Option<usize>)> {
+    let mut sets: Vec<_> = sources
+        .iter()
+        .flat_map(|s| &s.results)
+        .filter(|r| key(r) == *k)
+        .map(|r| (r.config.data.split_seed, r.config.data.max_sentences))
+        .collect();
+    sets.sort_unstable();
+    sets.dedup();
+    sets
 }
 
 /// A configuration's name as the tables show it.
@@ -342,5 +365,29 @@ mod tests {
     fn one_configuration_per_variant_needs_no_table() {
         let results = vec![run("full", 1, 40, 30), run("full", 2, 41, 31)];
         assert!(table(&[source(results)]).is_none());
+    }
+
+    #[test]
+    fn configurations_that_read_different_dev_sets_are_not_paired_by_sentence() {
+        let mut results = Vec::new();
+        for seed in 1..=2 {
+            results.push(run("full", seed, 40, 30));
+            let mut other = run("full, other split", seed, 42, 31);
+            other.config.data.split_seed += 1;
+            results.push(other);
+        }
+        let sources = [source(results)];
+        let keys: Vec<Key> = collect(&sources).into_keys().collect();
+        assert_ne!(dev_sets(&sources, &keys[0]), dev_sets(&sources, &keys[1]));
+        // No predictions are read: the pair is refused before, and said so.
+        let table = dev_randomization(&sources, &mut Gold::default(), 100, 1)
+            .expect("computed")
+            .expect("two configurations of the full model");
+        assert!(table.rows.is_empty());
+        assert!(
+            table.notes.iter().any(|n| n.contains("different dev sets")),
+            "{:?}",
+            table.notes
+        );
     }
 }

@@ -455,6 +455,6 @@ mod tests {
         assert!(key(&full_run("full", 1, &[])).is_some());
         assert!(key(&full_run("full", 1, &[("lambda", "0.06")])).is_some());
         assert!(key(&full_run("full released", 1, &[])).is_none());
-        assert!(key(&full_run("full", 1, &[("precision", "bf16")])).is_none());
+        assert!(key(&full_run("full", 1, &[("train.precision", "bf16")])).is_none());
     }
 }
