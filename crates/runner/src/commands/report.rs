@@ -69,8 +69,8 @@ fn run_all(args: &ReportArgs, results: &Path, out: &Path) -> anyhow::Result<()> 
     // store (same id) is then attributed to them in REPRODUCTION.md.
     let paper = ["weibo", "weibo-updated", "sighan", "lambda"];
     stores.sort_by_key(|p| {
-        let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
-        let rank = paper.iter().position(|e| name.as_deref() == Some(*e));
+        let experiment = crate::store::Store::at(p).and_then(|s| s.experiment());
+        let rank = paper.iter().position(|e| experiment.as_deref().ok() == Some(*e));
         (rank.unwrap_or(paper.len()), p.clone())
     });
     for store in &stores {
