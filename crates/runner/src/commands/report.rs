@@ -70,7 +70,9 @@ fn run_all(args: &ReportArgs, results: &Path, out: &Path) -> anyhow::Result<()> 
     let paper = ["weibo", "weibo-updated", "sighan", "lambda"];
     stores.sort_by_key(|p| {
         let experiment = crate::store::Store::at(p).and_then(|s| s.experiment());
-        let rank = paper.iter().position(|e| experiment.as_deref().ok() == Some(*e));
+        let rank = paper
+            .iter()
+            .position(|e| experiment.as_deref().ok() == Some(*e));
         (rank.unwrap_or(paper.len()), p.clone())
     });
     for store in &stores {

@@ -30,6 +30,9 @@ pub fn print(statuses: &[RunStatus]) {
             RunState::Queued { job } => format!("Slurm task {job}"),
             RunState::Failed { reason, .. } => reason.clone(),
             RunState::Interrupted { epochs } => format!("checkpoint after epoch {epochs}"),
+            RunState::Running {
+                epochs: Some(epochs),
+            } => format!("epoch {epochs} of at most {}", s.run.config.train.epochs),
             _ => String::new(),
         };
         println!(

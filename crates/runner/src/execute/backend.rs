@@ -20,8 +20,10 @@ pub enum RunState {
     Done,
     /// `DONE` is there but a file does not match it; the next sweep redoes the run.
     Corrupt(String),
-    /// A process holds the run's lock.
-    Running,
+    /// A process holds the run's lock; `epochs` checkpointed so far.
+    Running {
+        epochs: Option<usize>,
+    },
     /// Submitted to Slurm, waiting for a node (or starting).
     Queued {
         job: String,
@@ -43,7 +45,7 @@ impl RunState {
         match self {
             Self::Done => "done",
             Self::Corrupt(_) => "corrupt",
-            Self::Running => "running",
+            Self::Running { .. } => "running",
             Self::Queued { .. } => "queued",
             Self::Failed { .. } => "failed",
             Self::Interrupted { .. } => "interrupted",
@@ -53,7 +55,7 @@ impl RunState {
 
     /// A process is on it, or Slurm will start one.
     pub fn is_active(&self) -> bool {
-        matches!(self, Self::Running | Self::Queued { .. })
+        matches!(self, Self::Running { .. } | Self::Queued { .. })
     }
 }
 

@@ -58,7 +58,9 @@ fn state_of(store: &Store, id: &str, backend: Option<RunState>, verify: bool) ->
         };
     }
     if is_locked(&dir.join(".lock")) {
-        return RunState::Running;
+        return RunState::Running {
+            epochs: super::checkpoint::current_epoch(&dir),
+        };
     }
     if let Some(state) = backend {
         return state;

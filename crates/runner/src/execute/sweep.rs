@@ -104,5 +104,17 @@ mod tests {
         sweep(&store, &runs, &fake).expect("sweep");
         assert_eq!(*fake.handed.borrow(), ["f", "n"]);
         assert_eq!(*fake.counts.borrow(), (4, 0, 2));
+        // What `runner status` shows: the lock first, then the backend's word.
+        let states: Vec<String> = statuses(&store, false, &[&fake])
+            .expect("statuses")
+            .iter()
+            .map(|s| format!("{} {}", s.run.id, s.state.label()))
+            .collect();
+        assert_eq!(
+            states,
+            ["f failed", "l running", "n not started", "q queued"]
+        );
+        let locked = statuses(&store, false, &[&fake]).expect("statuses");
+        assert_eq!(locked[1].state, RunState::Running { epochs: None });
     }
 }
