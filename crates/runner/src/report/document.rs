@@ -894,10 +894,19 @@ fn dataset_names(results: &[&crate::store::RunResult]) -> BTreeSet<String> {
 
 /// The ways these runs differ from the paper's setup, from their configurations.
 pub fn substitutions(m: &Measured) -> String {
+    substitutions_where(m, |_| true)
+}
+
+/// [`substitutions`] of the runs `keep` accepts (REPRODUCTION.md: the runs
+/// its verdicts read).
+pub fn substitutions_where(
+    m: &Measured,
+    keep: impl Fn(&crate::store::RunResult) -> bool,
+) -> String {
     let configs: Vec<&RunConfig> = m
         .sources
         .iter()
-        .flat_map(|s| s.results.iter().map(|r| &r.config))
+        .flat_map(|s| s.results.iter().filter(|r| keep(r)).map(|r| &r.config))
         .collect();
     let mut items = data_substitutions(&configs);
     items.extend(protocol_items(m, &configs));

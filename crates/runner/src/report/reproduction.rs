@@ -14,7 +14,10 @@ pub fn render(measured: &Measured) -> String {
     let mut md =
         String::from("# Reproduction of Cao et al. (EMNLP 2018): a verdict on every claim\n\n");
     md.push_str(&summary(&rows));
-    md.push_str(&super::document::substitutions(measured));
+    md.push_str(&super::document::substitutions_where(
+        measured,
+        super::verdict::is_claim_run,
+    ));
     md.push_str(&coverage(measured));
     md.push_str(&rule());
     md.push_str(&table(&rows));

@@ -283,6 +283,12 @@ impl Runs {
     }
 }
 
+/// Whether a run is one a verdict reads: the paper's configuration of one
+/// of its variants, on one of its datasets.
+pub fn is_claim_run(r: &RunResult) -> bool {
+    key(r).is_some()
+}
+
 fn key(r: &RunResult) -> Option<(Dataset, &'static str, u64)> {
     let c = &r.config;
     let mode = super::significance::mode_name(c.data.mode);
