@@ -193,6 +193,23 @@ pub struct DataSummary {
     pub files: Vec<FileRecord>,
 }
 
+#[cfg(test)]
+impl DataSummary {
+    /// A run's data summary for unit tests: one sentence a split, no CWS,
+    /// no vectors, no files.
+    pub fn tiny() -> Self {
+        Self {
+            ner_sentences: [1, 1, 1],
+            cws_sentences: 0,
+            vocab_size: 1,
+            embedding_token_coverage: None,
+            embedding_type_coverage: None,
+            checksums: Vec::new(),
+            files: Vec::new(),
+        }
+    }
+}
+
 /// One file a run read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileRecord {
