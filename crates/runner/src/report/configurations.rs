@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use atner::train::TrainState;
 
 use super::aggregate::Stat;
-use super::significance::{compare, format_p, runs_where, Comparison, Gold, Split};
+use super::significance::{compare, format_p, runs_where, Comparison, Gold, Split, SystemRuns};
 use super::source::Source;
 use super::tables::{Cell, ColumnGroup, Row, Table};
 use super::verdict::sign_flip_p;
@@ -32,14 +32,7 @@ type Scores = BTreeMap<u64, (f64, f64)>;
 /// (the paper's tables already show each).
 pub fn table(sources: &[Source]) -> Option<Table> {
     let configs = collect(sources);
-    let shared = configs.keys().any(|k| {
-        configs
-            .keys()
-            .filter(|o| (&o.0, o.1) == (&k.0, k.1))
-            .count()
-            > 1
-    });
-    if !shared {
+    if !several_per_variant(&configs) {
         return None;
     }
     let mut rows = Vec::new();
@@ -75,11 +68,14 @@ pub fn dev_randomization(
     seed: u64,
 ) -> anyhow::Result<Option<Table>> {
     let configs = collect(sources);
-    if table(sources).is_none() {
+    if !several_per_variant(&configs) {
         return Ok(None);
     }
     let mut comparisons = Vec::new();
     let mut notes = Vec::new();
+    // Each configuration's runs are read once, however many it is the
+    // reference of.
+    let mut read: BTreeMap<&Key, SystemRuns> = BTreeMap::new();
     for key in configs.keys() {
         let Some(r) = reference(&configs, key).filter(|r| *r != key) else {
             continue;
@@ -93,18 +89,31 @@ pub fn dev_randomization(
             ));
             continue;
         }
-        let mut runs = |k: &Key| {
-            let keep = |run: &RunResult| self::key(run) == *k;
-            runs_where(sources, label(k), keep, Split::Dev, gold)
-        };
-        let (this, left_out) = runs(key)?;
-        let (theirs, left_out_reference) = runs(r)?;
-        notes.extend(left_out.into_iter().chain(left_out_reference));
-        if let Some(c) = compare(&this, &theirs, resamples, seed) {
+        for k in [key, r] {
+            if !read.contains_key(k) {
+                let keep = |run: &RunResult| self::key(run) == *k;
+                let (runs, left_out) = runs_where(sources, label(k), keep, Split::Dev, gold)?;
+                notes.extend(left_out);
+                read.insert(k, runs);
+            }
+        }
+        if let Some(c) = compare(&read[key], &read[r], resamples, seed) {
             comparisons.push((key.0.clone(), c));
         }
     }
     Ok(Some(dev_table(&comparisons, resamples, seed, notes)))
+}
+
+/// Whether some (dataset, parts) has more than one configuration: otherwise
+/// the paper's tables already show each, and there is nothing to compare.
+fn several_per_variant(configs: &BTreeMap<Key, Scores>) -> bool {
+    configs.keys().any(|k| {
+        configs
+            .keys()
+            .filter(|o| (&o.0, o.1) == (&k.0, k.1))
+            .count()
+            > 1
+    })
 }
 
 /// The dev sets a configuration's runs read: sampled with the split seed,
@@ -310,15 +319,7 @@ mod tests {
             id: format!("{variant}-{seed}"),
             config,
             cell: [("seed".to_string(), seed.to_string())].into(),
-            data: crate::store::DataSummary {
-                ner_sentences: [1, 1, 1],
-                cws_sentences: 0,
-                vocab_size: 1,
-                embedding_token_coverage: None,
-                embedding_type_coverage: None,
-                checksums: Vec::new(),
-                files: Vec::new(),
-            },
+            data: crate::store::DataSummary::tiny(),
             state: TrainState {
                 records: vec![record],
                 best_epoch: Some(1),
