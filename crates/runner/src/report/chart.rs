@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use anyhow::anyhow;
-use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::chart::MeshStyle;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -62,6 +63,49 @@ const METRIC_COLORS: [RGBColor; 3] = [
 
 fn err(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow!("drawing a chart: {e}")
+}
+
+/// A panel's frame, the same in every chart: caption, margin, label areas.
+fn frame<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: Option<&str>,
+    x_label_area: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    if let Some(caption) = caption {
+        builder.caption(caption, (FONT, 20));
+    }
+    builder
+        .margin(12)
+        .x_label_area_size(x_label_area)
+        .y_label_area_size(60);
+    builder
+}
+
+/// A value in % as a whole number: every chart's y labels.
+fn whole(v: &f64) -> String {
+    format!("{v:.0}")
+}
+
+/// Draws `mesh` (its x labels and grid already set by the chart) with the
+/// style every chart shares: whole-number y labels, axis titles, fonts.
+fn draw_mesh<X, Y, DB>(
+    mesh: &mut MeshStyle<'_, '_, X, Y, DB>,
+    x_desc: &str,
+    y_desc: &str,
+) -> anyhow::Result<()>
+where
+    X: Ranged + ValueFormatter<X::ValueType>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    DB: DrawingBackend,
+{
+    mesh.y_label_formatter(&whole)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 16))
+        .draw()
+        .map_err(err)
 }
 
 /// Draws with `$draw(&root, args…)` into `<stem>.png` and `<stem>.svg`.
@@ -315,11 +359,7 @@ fn bar_panel<DB: DrawingBackend>(
     let top = bar_top(panel);
     let keys: Vec<f64> = (0..n).map(|i| i as f64).collect();
     let labels: Vec<String> = panel.groups.iter().map(|g| g.label.clone()).collect();
-    let mut chart = ChartBuilder::on(area)
-        .caption(&panel.title, (FONT, 20))
-        .margin(12)
-        .x_label_area_size(50)
-        .y_label_area_size(60)
+    let mut chart = frame(area, Some(&panel.title), 50)
         .build_cartesian_2d(Ticks::new(-0.5..n as f64 - 0.5, keys), 0.0..top)
         .map_err(err)?;
     let label_of = |x: &f64| {
@@ -330,18 +370,15 @@ fn bar_panel<DB: DrawingBackend>(
             String::new()
         }
     };
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_label_formatter(&label_of)
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .x_desc("model variant")
-        .y_desc("test score (%)")
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 16))
-        .light_line_style(WHITE)
-        .draw()
-        .map_err(err)?;
+    draw_mesh(
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_label_formatter(&label_of)
+            .light_line_style(WHITE),
+        "model variant",
+        "test score (%)",
+    )?;
     for (i, g) in panel.groups.iter().enumerate() {
         bar_group(&mut chart, i, g)?;
     }
@@ -514,10 +551,7 @@ fn lambda_chart<'a, DB: DrawingBackend>(
             .chain(s.reported.map(|r| r.1))
     });
     let (lo, hi) = nice_range(values, 5.0, 0.0, 100.0);
-    let mut chart = ChartBuilder::on(area)
-        .margin(12)
-        .x_label_area_size(55)
-        .y_label_area_size(60)
+    let mut chart = frame(area, None, 55)
         .build_cartesian_2d(Ticks::new(axis.range.clone(), axis.keys.clone()), lo..hi)
         .map_err(err)?;
     let zero_at = axis.zero_at;
@@ -528,17 +562,14 @@ fn lambda_chart<'a, DB: DrawingBackend>(
             super::aggregate::format_lambda(round_sig(10f64.powf(*x)))
         }
     };
-    chart
-        .configure_mesh()
-        .x_label_formatter(&label_of)
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .light_line_style(LIGHT_GRID)
-        .x_desc("λ, adversarial loss weight (log scale; 0 at far left)")
-        .y_desc("test F1 (%)")
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 16))
-        .draw()
-        .map_err(err)?;
+    draw_mesh(
+        chart
+            .configure_mesh()
+            .x_label_formatter(&label_of)
+            .light_line_style(LIGHT_GRID),
+        "λ, adversarial loss weight (log scale; 0 at far left)",
+        "test F1 (%)",
+    )?;
     Ok(chart)
 }
 
@@ -724,31 +755,25 @@ fn epoch_chart<'a, DB: DrawingBackend>(
     last: usize,
     y: std::ops::Range<f64>,
 ) -> anyhow::Result<LinearChart<'a, DB>> {
-    let mut chart = ChartBuilder::on(area)
-        .caption(caption, (FONT, 20))
-        .margin(12)
-        .x_label_area_size(50)
-        .y_label_area_size(60)
+    let mut chart = frame(area, Some(caption), 50)
         .build_cartesian_2d(1f64..last as f64, y)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_labels(last.min(12))
-        .x_label_formatter(&|x| {
-            if (x - x.round()).abs() < 1e-6 {
-                format!("{}", x.round() as i64)
-            } else {
-                String::new()
-            }
-        })
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .light_line_style(LIGHT_GRID)
-        .x_desc("epoch")
-        .y_desc(y_desc)
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 16))
-        .draw()
-        .map_err(err)?;
+    let integer = |x: &f64| {
+        if (x - x.round()).abs() < 1e-6 {
+            format!("{}", x.round() as i64)
+        } else {
+            String::new()
+        }
+    };
+    draw_mesh(
+        chart
+            .configure_mesh()
+            .x_labels(last.min(12))
+            .x_label_formatter(&integer)
+            .light_line_style(LIGHT_GRID),
+        "epoch",
+        y_desc,
+    )?;
     Ok(chart)
 }
 
@@ -867,24 +892,17 @@ fn pr_chart<'a, DB: DrawingBackend>(
     x: std::ops::Range<f64>,
     y: std::ops::Range<f64>,
 ) -> anyhow::Result<LinearChart<'a, DB>> {
-    let mut chart = ChartBuilder::on(area)
-        .caption(caption, (FONT, 20))
-        .margin(12)
-        .x_label_area_size(50)
-        .y_label_area_size(60)
+    let mut chart = frame(area, Some(caption), 50)
         .build_cartesian_2d(x, y)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .light_line_style(LIGHT_GRID)
-        .x_desc("test recall (%)")
-        .y_desc("test precision (%)")
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 16))
-        .draw()
-        .map_err(err)?;
+    draw_mesh(
+        chart
+            .configure_mesh()
+            .x_label_formatter(&whole)
+            .light_line_style(LIGHT_GRID),
+        "test recall (%)",
+        "test precision (%)",
+    )?;
     Ok(chart)
 }
 
