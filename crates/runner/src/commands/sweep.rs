@@ -20,6 +20,7 @@ use crate::execute::slurm::{SbatchSettings, SlurmOptions};
 use crate::execute::slurm_sweep::Slurm;
 use crate::execute::sweep::sweep;
 use crate::plan::{check_precision, expand, DataConfig, PlanOptions, PlannedRun};
+use crate::report::document::format_duration;
 use crate::spec::ExperimentSpec;
 use crate::store::{read_json, RunResult, Store};
 
@@ -343,23 +344,29 @@ fn print_plan(runs: &[PlannedRun], results: &Path) {
         .filter(|id| store.is_done(id))
         .filter_map(|id| read_json(&store.run_dir(id).join("result.json")).ok())
         .collect();
-    let estimate = |run: &PlannedRun| estimated_seconds(run, &finished);
+    let per_epoch = seconds_per_epoch(&finished);
+    let estimate = |run: &PlannedRun| {
+        estimated_seconds(&run.config.variant, run.config.train.epochs, &per_epoch)
+    };
     let width = variant_width(runs.iter().map(|r| r.config.variant.as_str()));
     println!(
-        "{:<16} {:<width$} {:<24} {:<6} estimate",
+        "{:<16} {:<width$} {:<24} {:<6} estimate (at most)",
         "run", "variant", "cell", "done"
     );
-    let mut total = 0.0;
+    let (mut total, mut unknown, mut pending) = (0.0, 0, 0);
     for run in runs {
         let done = store.is_done(&run.id);
         let cell: Vec<String> = run.cell.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let time = match (done, estimate(run)) {
             (true, _) => "-".to_string(),
             (false, Some(s)) => {
-                total += s;
-                format!("{:.0} s", s)
+                (total, pending) = (total + s, pending + 1);
+                format_duration(s)
             }
-            (false, None) => "unknown (no finished run to measure)".to_string(),
+            (false, None) => {
+                (unknown, pending) = (unknown + 1, pending + 1);
+                "unknown (no finished run of this variant)".to_string()
+            }
         };
         println!(
             "{:<16} {:<width$} {:<24} {:<6} {}",
@@ -370,52 +377,80 @@ fn print_plan(runs: &[PlannedRun], results: &Path) {
             time
         );
     }
-    println!("{}", plan_summary(runs, &store, total, estimate));
+    println!("{}", plan_summary(runs.len(), pending, unknown, total));
 }
 
-/// Seconds per epoch of the variant's finished runs (any variant's when it
-/// has none) times the run's maximum epochs: early stopping can only cut it.
-fn estimated_seconds(run: &PlannedRun, finished: &[RunResult]) -> Option<f64> {
-    let per_epoch = |r: &RunResult| r.wall_seconds / r.state.records.len().max(1) as f64;
-    let same: Vec<f64> = finished
+/// Seconds per epoch of each finished run, with its variant.
+fn seconds_per_epoch(finished: &[RunResult]) -> Vec<(&str, f64)> {
+    finished
         .iter()
-        .filter(|r| r.config.variant == run.config.variant)
-        .map(per_epoch)
-        .collect();
-    let pool = if same.is_empty() {
-        finished.iter().map(per_epoch).collect()
-    } else {
-        same
-    };
-    (!pool.is_empty())
-        .then(|| pool.iter().sum::<f64>() / pool.len() as f64 * run.config.train.epochs as f64)
+        .map(|r| {
+            let epochs = r.state.records.len().max(1) as f64;
+            (r.config.variant.as_str(), r.wall_seconds / epochs)
+        })
+        .collect()
 }
 
-/// The plan's last line: runs, done, to train, and the estimated time.
-fn plan_summary(
-    runs: &[PlannedRun],
-    store: &Store,
-    total: f64,
-    estimate: impl Fn(&PlannedRun) -> Option<f64>,
-) -> String {
-    let pending: Vec<&PlannedRun> = runs.iter().filter(|r| !store.is_done(&r.id)).collect();
-    let unknown = pending.iter().filter(|r| estimate(r).is_none()).count();
-    let mut summary = format!(
-        "{} runs, {} done, {} to train; estimated {:.0} s on one job (max epochs × seconds per epoch measured on this store's finished runs)",
-        runs.len(),
-        runs.len() - pending.len(),
-        pending.len(),
-        total
-    );
-    if unknown > 0 {
-        summary.push_str(&format!(
-            "; {unknown} runs without an estimate (no finished run to measure)"
-        ));
+/// The mean seconds per epoch of the variant's finished runs times the run's
+/// maximum epochs: an upper bound, as early stopping can only cut it. None
+/// when the store has no finished run of the variant: the variants' costs
+/// differ too much (10× on SighanNER) for another's to stand in.
+fn estimated_seconds(variant: &str, max_epochs: usize, per_epoch: &[(&str, f64)]) -> Option<f64> {
+    let same: Vec<f64> = per_epoch
+        .iter()
+        .filter(|(v, _)| *v == variant)
+        .map(|(_, s)| *s)
+        .collect();
+    (!same.is_empty()).then(|| same.iter().sum::<f64>() / same.len() as f64 * max_epochs as f64)
+}
+
+/// The plan's last line: runs, done, to train, and the estimated time of
+/// those with an estimate.
+fn plan_summary(runs: usize, pending: usize, unknown: usize, total: f64) -> String {
+    let head = format!("{runs} runs, {} done, {pending} to train", runs - pending);
+    let known = pending - unknown;
+    let basis = "max epochs × seconds per epoch of this store's finished runs of the variant";
+    match (known, unknown) {
+        (0, 0) => head,
+        (0, _) => format!("{head}; no estimate yet (no finished run of their variants)"),
+        (_, 0) => format!(
+            "{head}; at most {} on one job ({basis})",
+            format_duration(total)
+        ),
+        (_, _) => format!(
+            "{head}; at most {} on one job for {known} of them ({basis}); \
+             {unknown} without an estimate (no finished run of their variant)",
+            format_duration(total)
+        ),
     }
-    summary
 }
 
 /// The width of a table's variant column: its longest name, at least 16.
 pub fn variant_width<'a>(names: impl Iterator<Item = &'a str>) -> usize {
     names.map(|n| n.chars().count()).max().unwrap_or(0).max(16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_variant_is_estimated_from_its_own_runs_only() {
+        let measured = [("baseline", 40.0), ("baseline", 60.0), ("full", 500.0)];
+        assert_eq!(estimated_seconds("baseline", 20, &measured), Some(1000.0));
+        assert_eq!(estimated_seconds("full", 20, &measured), Some(10_000.0));
+        assert_eq!(estimated_seconds("transfer", 20, &measured), None);
+    }
+
+    #[test]
+    fn the_summary_says_what_it_could_not_estimate() {
+        assert_eq!(plan_summary(6, 0, 0, 0.0), "6 runs, 6 done, 0 to train");
+        let none = plan_summary(6, 6, 6, 0.0);
+        assert!(none.ends_with("no estimate yet (no finished run of their variants)"));
+        let all = plan_summary(6, 4, 0, 3725.0);
+        assert!(all.contains("2 done, 4 to train; at most 1 h 2 min (3725 s) on one job"));
+        let some = plan_summary(6, 4, 1, 600.0);
+        assert!(some.contains("at most 10 min 0 s on one job for 3 of them"));
+        assert!(some.ends_with("1 without an estimate (no finished run of their variant)"));
+    }
 }
