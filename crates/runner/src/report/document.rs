@@ -961,15 +961,45 @@ fn data_substitutions(configs: &[&RunConfig]) -> Vec<String> {
     items
 }
 
+/// The runs' epoch budgets and patience; over several datasets, each with
+/// the datasets it was used on ("SighanNER: at most 20 epochs, patience 3; …").
+fn schedules(configs: &[&RunConfig]) -> Option<String> {
+    let mut by_schedule: BTreeMap<(usize, usize), BTreeSet<String>> = BTreeMap::new();
+    for c in configs {
+        let mode = super::significance::mode_name(c.data.mode);
+        let dataset = c
+            .data
+            .ner
+            .manifest_name()
+            .and_then(|ner| super::paper::Dataset::of(ner, &mode))
+            .map_or_else(|| c.data.ner.label(), |d| d.title().to_string());
+        by_schedule
+            .entry((c.train.epochs, c.train.patience))
+            .or_default()
+            .insert(dataset);
+    }
+    let phrase = |(e, p): &(usize, usize)| format!("at most {e} epochs, patience {p}");
+    let datasets: BTreeSet<&String> = by_schedule.values().flatten().collect();
+    match (by_schedule.len(), datasets.len()) {
+        (0, _) => None,
+        (_, 1) => Some(list(by_schedule.keys().map(phrase))),
+        _ => Some(
+            by_schedule
+                .iter()
+                .map(|(k, sets)| format!("{}: {}", list(sets.iter().cloned()), phrase(k)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+    }
+}
+
 /// The protocol and schedule, and a warning for smoke-test runs.
 fn protocol_items(m: &Measured, configs: &[&RunConfig]) -> Vec<String> {
     let mut items = Vec::new();
     items.push("Protocol: the checkpoint is chosen on dev F1 and every test sentence is scored at full length (the released code chooses on test, cuts sentences to 80 characters and drops a last partial test batch); see the released-code view below.".into());
-    let epochs = distinct(configs.iter().map(|c| (c.train.epochs, c.train.patience)));
-    if !epochs.is_empty() {
+    if let Some(schedule) = schedules(configs) {
         items.push(format!(
-            "Training schedule: {} (set in the experiment file to fit the machine; the paper trains with early stopping on dev and states no epoch budget).",
-            list(epochs.iter().map(|(e, p)| format!("at most {e} epochs, patience {p}")))
+            "Training schedule: {schedule} (set in the experiment file to fit the machine; the paper trains with early stopping on dev and states no epoch budget).",
         ));
     }
     let cut: BTreeSet<usize> = configs
@@ -989,4 +1019,38 @@ fn protocol_items(m: &Measured, configs: &[&RunConfig]) -> Vec<String> {
         ));
     }
     items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::Source;
+
+    fn config(ner: &str, epochs: usize, patience: usize) -> RunConfig {
+        let mut c = RunConfig::default();
+        c.data.ner = Source::Name(ner.into());
+        (c.train.epochs, c.train.patience) = (epochs, patience);
+        c
+    }
+
+    #[test]
+    fn schedules_name_their_datasets_only_when_there_are_several() {
+        let (weibo, long) = (config("weibo", 30, 8), config("weibo", 140, 20));
+        let sighan = config("sighan", 20, 3);
+        assert_eq!(schedules(&[]), None);
+        assert_eq!(
+            schedules(&[&weibo, &weibo]).as_deref(),
+            Some("at most 30 epochs, patience 8")
+        );
+        assert_eq!(
+            schedules(&[&weibo, &long]).as_deref(),
+            Some("at most 30 epochs, patience 8, at most 140 epochs, patience 20")
+        );
+        assert_eq!(
+            schedules(&[&weibo, &sighan]).as_deref(),
+            Some(
+                "SighanNER: at most 20 epochs, patience 3; WeiboNER: at most 30 epochs, patience 8"
+            )
+        );
+    }
 }
