@@ -46,10 +46,11 @@ pub fn main() -> ExitCode {
 /// back to the kernel. By default glibc serves large blocks with `mmap` and
 /// trims the heap's top, so every training step's activations (a new shape
 /// each batch) come back as fresh pages the kernel must zero: 12.6% of a
-/// SighanNER full-model step's CPU time was kernel time, 2.8% with these
+/// SighanNER full-model step's CPU time was kernel time, 5.0% with these
 /// settings (BENCHMARKS.md, "Where a SighanNER epoch goes"). Where memory
 /// comes from changes no number: libtorch aligns every tensor to 64 bytes
-/// itself. Peak memory is unchanged; what was freed stays mapped.
+/// itself. The cost is resident memory: up to 1 GiB freed at the heap's top
+/// stays mapped until the process ends.
 fn keep_freed_memory() {
     const MIB: libc::c_int = 1 << 20;
     // SAFETY: mallopt only sets allocator parameters; called first thing in

@@ -966,12 +966,7 @@ fn data_substitutions(configs: &[&RunConfig]) -> Vec<String> {
 fn schedules(configs: &[&RunConfig]) -> Option<String> {
     let mut by_schedule: BTreeMap<(usize, usize), BTreeSet<String>> = BTreeMap::new();
     for c in configs {
-        let mode = super::significance::mode_name(c.data.mode);
-        let dataset = c
-            .data
-            .ner
-            .manifest_name()
-            .and_then(|ner| super::paper::Dataset::of(ner, &mode))
+        let dataset = super::significance::paper_dataset(&c.data)
             .map_or_else(|| c.data.ner.label(), |d| d.title().to_string());
         by_schedule
             .entry((c.train.epochs, c.train.patience))

@@ -260,6 +260,11 @@ impl Gold {
     }
 }
 
+/// The paper's dataset that `data` reads, if it reads one of the paper's.
+pub fn paper_dataset(data: &DataConfig) -> Option<Dataset> {
+    Dataset::of(data.ner.manifest_name()?, &mode_name(data.mode))
+}
+
 /// `named` / `all`, as the runs table writes `data.mode`.
 pub fn mode_name(mode: atner::data::WeiboMode) -> String {
     serde_json::to_value(mode)

@@ -291,8 +291,7 @@ pub fn is_claim_run(r: &RunResult) -> bool {
 
 fn key(r: &RunResult) -> Option<(Dataset, &'static str, u64)> {
     let c = &r.config;
-    let mode = super::significance::mode_name(c.data.mode);
-    let dataset = Dataset::of(c.data.ner.manifest_name()?, &mode)?;
+    let dataset = super::significance::paper_dataset(&c.data)?;
     let variant = c.model.variant()?;
     let paper_lambda = c
         .model
