@@ -36,6 +36,24 @@ pub fn log_tail(path: &Path, n: usize) -> Vec<String> {
         .collect()
 }
 
+/// Removes the temporary files a killed writer left in `dir`: names with
+/// `.partial` that start with one of `prefixes`. Called by the process that
+/// holds the lock on those files, so none of them is being written.
+pub fn remove_partials(dir: &Path, prefixes: &[&str]) -> std::io::Result<()> {
+    let named = |path: &Path, e: std::io::Error| {
+        std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+    };
+    for entry in fs::read_dir(dir).map_err(|e| named(dir, e))? {
+        let path = entry.map_err(|e| named(dir, e))?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let ours = prefixes.iter().any(|p| name.starts_with(p));
+        if ours && name.contains(".partial") && path.is_file() {
+            fs::remove_file(&path).map_err(|e| named(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes `bytes` to `path` through a temporary file and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     write_through_partial(path, |partial| {
@@ -47,7 +65,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// renames it to `path`: readers see the old file or the whole new one, never
 /// a part. The temporary file (`<name>.partial-<random>`) is removed when
 /// `write` fails; one a killed process leaves behind is removed by the next
-/// writer that holds the lock on it (`store::completion::remove_partials`).
+/// writer that holds the lock on it ([`remove_partials`]).
 /// The one way files are written atomically here; the data cache's fetch
 /// uses the same temporary file, kept only when its checksum holds.
 pub fn write_through_partial(
@@ -151,5 +169,22 @@ mod tests {
         write_atomic(&path, b"whole").expect("written");
         assert_eq!(fs::read(&path).expect("readable"), b"whole");
         assert_eq!(fs::read_dir(dir.path()).expect("readable").count(), 1);
+    }
+
+    #[test]
+    fn partial_files_are_removed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("runs.parquet.partial-7"), "x").expect("writable");
+        fs::write(dir.path().join("checkpoint-002.partial"), "x").expect("writable");
+        fs::write(dir.path().join("config.json"), "{}").expect("writable");
+        fs::write(dir.path().join("other.partial-3"), "x").expect("writable");
+        remove_partials(dir.path(), &["runs.", "checkpoint"]).expect("cleaned");
+        let mut left: Vec<_> = fs::read_dir(dir.path())
+            .expect("readable")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["config.json", "other.partial-3"]);
     }
 }

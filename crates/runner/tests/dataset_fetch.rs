@@ -140,8 +140,24 @@ fn fetch_refuses_a_corrupted_file_and_leaves_nothing_in_the_cache() {
     let left: Vec<_> = std::fs::read_dir(s.locations.cache.join("tiny"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name != ".fetch.lock")
         .collect();
     assert_eq!(left, ["test.txt"], "no corrupt or temporary file is left");
+}
+
+#[test]
+fn fetch_removes_the_temporary_file_a_killed_fetch_left() {
+    let s = setup();
+    let dir = s.locations.cache.join("tiny");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("train.txt.partial-Ab3xYz"), "half a fi").unwrap();
+    fetch_datasets(&s.manifest, &s.locations, &names(&["tiny"]), false).unwrap();
+    let mut left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, [".fetch.lock", "test.txt", "train.txt"]);
 }
 
 #[test]

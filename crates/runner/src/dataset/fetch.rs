@@ -191,6 +191,9 @@ fn download_file(file: &FileEntry, locations: &Locations) -> Result<Fetched, Dat
 
 /// Writes `reader` to `dest` through a temporary file, renaming it into place
 /// only when its sha256 is `expected` (or when there is nothing to check).
+/// Holds the directory's fetch lock meanwhile, so the temporary files of
+/// `dest` that are there when it is taken were left by a killed fetch and are
+/// removed (they would otherwise pile up in the cache, one per kill).
 fn store(
     reader: impl Read,
     dest: &Path,
@@ -199,6 +202,9 @@ fn store(
 ) -> Result<(), DatasetError> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| DatasetError::io(dir, e))?;
+    let _lock = lock_fetches(dir)?;
+    let file_name = dest.file_name().unwrap_or_default().to_string_lossy();
+    crate::fs::remove_partials(dir, &[&file_name]).map_err(|e| DatasetError::io(dir, e))?;
     let mut temp = crate::fs::partial_file(dest).map_err(|e| DatasetError::io(dir, e))?;
     let actual = crate::fs::copy_hashing(reader, temp.as_file_mut())
         .map_err(|e| DatasetError::io(dest, e))?;
@@ -215,6 +221,15 @@ fn store(
     temp.persist(dest)
         .map_err(|e| DatasetError::io(dest, e.error))?;
     Ok(())
+}
+
+/// Waits for the exclusive lock of `dir/.fetch.lock`, held while a file is
+/// written into `dir`; released when the returned file is dropped.
+fn lock_fetches(dir: &Path) -> Result<std::fs::File, DatasetError> {
+    let path = dir.join(".fetch.lock");
+    let file = std::fs::File::create(&path).map_err(|e| DatasetError::io(&path, e))?;
+    file.lock().map_err(|e| DatasetError::io(&path, e))?;
+    Ok(file)
 }
 
 /// The sha256 of a file, in hex.

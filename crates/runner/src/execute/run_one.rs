@@ -45,7 +45,7 @@ pub fn run_one(results: &Path, id: &str, options: &RunOneOptions) -> anyhow::Res
     let planned: PlannedRun = read_json(&dir.join("config.json"))?;
     // A run is trained by one process at a time.
     let _lock = wait_for_lock(&dir.join(".lock"))?;
-    crate::store::completion::remove_partials(&dir, &[""])?;
+    crate::fs::remove_partials(&dir, &[""])?;
     for problem in store.redo_corrupted([id])? {
         emit(&RunEvent::Restarted { reason: problem });
     }

@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
 
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
@@ -140,24 +139,10 @@ impl Store {
     }
 }
 
-/// Removes the temporary files a killed writer left in `dir`: names with
-/// `.partial` that start with one of `prefixes`. Called by the process that
-/// holds the lock on those files.
-pub fn remove_partials(dir: &Path, prefixes: &[&str]) -> anyhow::Result<()> {
-    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let path = entry?.path();
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
-        let ours = prefixes.iter().any(|p| name.starts_with(p));
-        if ours && name.contains(".partial") && path.is_file() {
-            fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
+    use std::path::Path;
 
     /// Cuts a file to half its length, as a full disk or a lost write would.
     fn corrupt(path: &Path) {
@@ -269,22 +254,5 @@ pub(super) mod tests {
         fs::write(&done, "0.1.0+r2").expect("writable");
         let err = format!("{:#}", store.verify("r1").expect_err("detected"));
         assert!(err.contains(&done.display().to_string()), "{err}");
-    }
-
-    #[test]
-    fn partial_files_are_removed() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        fs::write(dir.path().join("runs.parquet.partial-7"), "x").expect("writable");
-        fs::write(dir.path().join("checkpoint-002.partial"), "x").expect("writable");
-        fs::write(dir.path().join("config.json"), "{}").expect("writable");
-        fs::write(dir.path().join("other.partial-3"), "x").expect("writable");
-        remove_partials(dir.path(), &["runs.", "checkpoint"]).expect("cleaned");
-        let mut left: Vec<_> = fs::read_dir(dir.path())
-            .expect("readable")
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        left.sort();
-        assert_eq!(left, ["config.json", "other.partial-3"]);
     }
 }

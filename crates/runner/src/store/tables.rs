@@ -45,7 +45,7 @@ impl Store {
     /// took the lock, so concurrent writers (Slurm tasks) never lose a row.
     pub fn write_tables(&self) -> anyhow::Result<(DataFrame, DataFrame)> {
         let _lock = self.lock_tables()?;
-        super::completion::remove_partials(&self.root, &["runs.", "epochs."])?;
+        crate::fs::remove_partials(&self.root, &["runs.", "epochs."])?;
         let results = self.finished_runs()?;
         let mut runs = frame(results.iter().map(run_row).collect())?;
         let mut epochs = frame(results.iter().flat_map(epoch_rows).collect())?;
