@@ -84,9 +84,10 @@ fn committed_reports_equal_a_fresh_render_of_the_committed_results() {
     }
 }
 
-/// Every committed LaTeX table compiles in one article with booktabs and
-/// amsmath, where `pdflatex` is installed (Debian: texlive-latex-recommended);
-/// skipped, saying so, elsewhere.
+/// Every committed LaTeX table compiles in one article with booktabs,
+/// graphicx and amsmath, and fits its text width (no overfull box), where
+/// `pdflatex` is installed (Debian: texlive-latex-recommended); skipped,
+/// saying so, elsewhere.
 #[test]
 fn committed_latex_tables_compile_with_pdflatex() {
     let found = Command::new("pdflatex").arg("--version").output();
@@ -105,7 +106,7 @@ fn committed_latex_tables_compile_with_pdflatex() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let mut doc = String::from(
-        "\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{booktabs}\n\\usepackage{amsmath}\n\\begin{document}\n",
+        "\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{booktabs}\n\\usepackage{graphicx}\n\\usepackage{amsmath}\n\\begin{document}\n",
     );
     for t in &tables {
         doc.push_str(&format!("\\input{{{}}}\n\\clearpage\n", t.display()));
@@ -122,5 +123,11 @@ fn committed_latex_tables_compile_with_pdflatex() {
         "{} tables did not compile:\n{}",
         tables.len(),
         String::from_utf8_lossy(&output.stdout)
+    );
+    let log = std::fs::read_to_string(dir.path().join("tables.log")).expect("pdflatex's log");
+    let overfull: Vec<&str> = log.lines().filter(|l| l.starts_with("Overfull")).collect();
+    assert!(
+        overfull.is_empty(),
+        "tables wider than the line: {overfull:?}"
     );
 }

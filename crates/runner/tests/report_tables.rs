@@ -158,6 +158,7 @@ fn test_selected_view_is_labelled_and_uses_best_test_epoch_scores() {
 const TABLE2_LATEX: &str = r"\begin{table}[t]
 \centering
 \small
+\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{%
 \begin{tabular}{llrrrr}
 \toprule
 Model & Source & P & R & F1 & $\Delta$ F1 \\
@@ -175,7 +176,8 @@ Jointly Train LSTM+Emb (Peng \& Dredze 2016) & reported & 63.33 & 39.18 & 48.41 
 BiLSTM+CRF+adversarial+self-attention & reported & 55.72 & 50.68 & 53.08 &  \\
 BiLSTM+CRF+adversarial+self-attention & measured (mean $\pm$ std, n = 2) & 56.50 $\pm$ 0.71 & 51.00 $\pm$ 1.41 & 54.00 $\pm$ 1.41 & $+0.92$ \\
 \bottomrule
-\end{tabular}
+\end{tabular}%
+}
 \caption{Table 2: WeiboNER (original release, named entities), P/R/F1 (\%). Measured rows: test scores of the checkpoint with the best dev F1 (honest protocol); $\Delta$ F1 = measured mean $-$ reported F1 (Cao et al. (EMNLP 2018)).}
 \label{tab:table2}
 \end{table}

@@ -535,7 +535,7 @@ fn closing_sections(doc: &Document) -> String {
     md.push_str("## Files\n\n");
     let _ = writeln!(
         md,
-        "Tables as Markdown, LaTeX (booktabs) and CSV, charts as PNG and SVG, and `summary.csv` (every aggregated score: `<column>_mean`, `_std`, `_n` per dataset, variant and λ) are in [`{dir}/`]({dir}/). Tables whose name ends in `-test-selected` use the released code's protocol."
+        "Tables as Markdown, LaTeX (booktabs; graphicx scales a wide one to the line) and CSV, charts as PNG and SVG, and `summary.csv` (every aggregated score: `<column>_mean`, `_std`, `_n` per dataset, variant and λ) are in [`{dir}/`]({dir}/). Tables whose name ends in `-test-selected` use the released code's protocol."
     );
     md
 }

@@ -113,9 +113,13 @@ impl Table {
         out
     }
 
-    /// A LaTeX `table` with booktabs rules; needs `\usepackage{booktabs}`.
+    /// A LaTeX `table` with booktabs rules; needs `\usepackage{booktabs}` and
+    /// `\usepackage{graphicx}`. A tabular wider than the line (most of ours,
+    /// with their ± columns) is scaled down to the line's width, never up, so
+    /// the table fits a paper's column as it stands.
     pub fn latex(&self) -> String {
         let mut out = String::from("\\begin{table}[t]\n\\centering\n\\small\n");
+        out.push_str(FIT_TO_LINE);
         let _ = writeln!(
             out,
             "\\begin{{tabular}}{{{}}}\n\\toprule",
@@ -138,7 +142,7 @@ impl Table {
             let cells: Vec<String> = row.cells.iter().map(latex_cell).collect();
             let _ = writeln!(out, "{} \\\\", cells.join(" & "));
         }
-        out.push_str("\\bottomrule\n\\end{tabular}\n");
+        out.push_str("\\bottomrule\n\\end{tabular}%\n}\n");
         let _ = write!(
             out,
             "\\caption{{{}}}\n\\label{{tab:{}}}\n\\end{{table}}\n",
@@ -309,6 +313,11 @@ fn plain_cell(cell: &Cell) -> String {
         Cell::Blank => String::new(),
     }
 }
+
+/// Opens a box holding the tabular at its natural width, or at the line's
+/// width when wider (`\width` is the content's width inside `\resizebox`).
+const FIT_TO_LINE: &str =
+    "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n";
 
 /// Escapes LaTeX specials, writes the few non-ASCII symbols we use as math,
 /// `code` as `\texttt{code}` and "quotes" as ``quotes''.
