@@ -465,7 +465,7 @@ fn two_jobs_give_the_same_tables_as_one() {
     let results = scratch_dir("jobs2");
     let output = sweep(&results, &["--jobs", "2", "--threads", "1"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("2 at a time, 1 threads each"), "{stderr}");
+    assert!(stderr.contains("2 at a time, 1 thread each"), "{stderr}");
     let (runs, epochs) = tables(&results);
     let (ref_runs, ref_epochs) = tables(reference());
     assert_same_table("runs (jobs 2 vs 1)", &ref_runs, &runs, &RUN_CLOCK);

@@ -41,14 +41,17 @@ impl Backend for Local {
             0 => String::new(),
             n => format!(", {n} running in another process"),
         };
+        let threads = match self.threads {
+            1 => "1 thread".to_string(),
+            n => format!("{n} threads"),
+        };
         eprintln!(
-            "{}: {} runs, {} done, {} to train ({} at a time, {} threads each){elsewhere}",
+            "{}: {} runs, {} done, {} to train ({} at a time, {threads} each){elsewhere}",
             store.root.display(),
             work.runs.len(),
             work.done,
             work.pending.len(),
             self.jobs,
-            self.threads
         );
         train_all(store, &work.pending, self)
     }
