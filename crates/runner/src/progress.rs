@@ -25,3 +25,14 @@ pub fn event(bar: &ProgressBar, line: &str) {
         bar.set_message(line.to_string());
     }
 }
+
+/// `3725 s` → `1 h 2 min (3725 s)`.
+pub fn format_duration(seconds: f64) -> String {
+    let s = seconds.round() as u64;
+    let (h, min) = (s / 3600, (s % 3600) / 60);
+    match (h, min) {
+        (0, 0) => format!("{s} s"),
+        (0, m) => format!("{m} min {} s", s % 60),
+        (h, m) => format!("{h} h {m} min ({s} s)"),
+    }
+}

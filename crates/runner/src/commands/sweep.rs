@@ -20,7 +20,7 @@ use crate::execute::slurm::{SbatchSettings, SlurmOptions};
 use crate::execute::slurm_sweep::Slurm;
 use crate::execute::sweep::sweep;
 use crate::plan::{check_precision, expand, DataConfig, PlanOptions, PlannedRun};
-use crate::report::document::format_duration;
+use crate::progress::format_duration;
 use crate::spec::ExperimentSpec;
 use crate::store::{read_json, RunResult, Store};
 

@@ -7,8 +7,10 @@
 //! variant and λ) → [`tables`] (Tables 2–5 beside [`paper`]'s reported
 //! numbers, as Markdown, LaTeX and CSV) → [`significance`] (paired
 //! approximate randomization over test sentences, pooled over seeds) →
-//! [`chart`] (plotters, PNG and SVG) → [`document`] (the Markdown report
-//! that embeds them and states how it was produced).
+//! [`figures`] (which groups each chart shows) → [`chart`] (plotters, PNG
+//! and SVG) → [`provenance`] (how the runs were produced and how they differ
+//! from the paper's setup) → [`document`] (the Markdown report that embeds
+//! them all).
 //!
 //! Output, for `--name NAME` (default: the experiment names joined by `+`):
 //!
@@ -25,7 +27,9 @@ pub mod aggregate;
 pub mod chart;
 pub mod configurations;
 pub mod document;
+pub mod figures;
 pub mod paper;
+pub mod provenance;
 pub mod reproduction;
 pub mod significance;
 pub mod source;
@@ -153,7 +157,7 @@ pub fn report(mut request: ReportRequest) -> anyhow::Result<Written> {
         None => (None, None),
     };
     files.extend(write_summary(&measured, &dir)?);
-    let charts = document::charts(&measured, &dir)?;
+    let charts = figures::charts(&measured, &dir)?;
     for c in &charts {
         files.extend(c.files.iter().cloned());
     }

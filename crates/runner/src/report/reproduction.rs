@@ -14,7 +14,7 @@ pub fn render(measured: &Measured) -> String {
     let mut md =
         String::from("# Reproduction of Cao et al. (EMNLP 2018): a verdict on every claim\n\n");
     md.push_str(&summary(&rows));
-    md.push_str(&super::document::substitutions_where(
+    md.push_str(&super::provenance::substitutions_where(
         measured,
         super::verdict::is_claim_run,
     ));
@@ -176,7 +176,7 @@ fn stores(measured: &Measured) -> String {
         let _ = writeln!(
             md,
             "- `{}` (experiment `{}`): {} finished runs",
-            super::document::shown_path(&s.root),
+            crate::fs::shown_path(&s.root),
             s.experiment,
             s.results.len()
         );
