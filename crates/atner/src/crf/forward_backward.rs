@@ -33,7 +33,25 @@ pub(super) fn partition(p: &Parameters, emissions: &[f32], len: usize) -> Partit
     let exp = |x: f32| f64::from(x).exp();
     let transitions: Vec<f64> = p.transitions.iter().map(|&a| exp(a)).collect();
     let end: Vec<f64> = p.end.iter().map(|&x| exp(x)).collect();
-    // Each position's emissions as exp(P_{t,j} − m_t); log Z gets the m_t back.
+    let (shift, emit) = scaled_emissions(emissions, len, k);
+    let start: Vec<f64> = p.start.iter().map(|&x| exp(x)).collect();
+    let (alpha, scale) = forward(&start, &transitions, &emit, len);
+    let last = &alpha[(len - 1) * k..];
+    let closing: f64 = (0..k).map(|j| last[j] * end[j]).sum();
+    let log_z =
+        scale.iter().map(|c| c.ln()).sum::<f64>() + shift.iter().sum::<f64>() + closing.ln();
+    let beta = backward(&end, closing, &transitions, &emit, &scale);
+    let marginals: Vec<f64> = alpha.iter().zip(&beta).map(|(a, b)| a * b).collect();
+    Partition {
+        log_z,
+        emissions: marginals,
+        transitions: pair_marginals(&alpha, &beta, &transitions, &emit, &scale),
+    }
+}
+
+/// Each position's emissions as exp(P_{t,j} − m_t), with m_t its largest
+/// score (returned as the shifts, which log Z gets back): `[len]`, `[len, k]`.
+fn scaled_emissions(emissions: &[f32], len: usize, k: usize) -> (Vec<f64>, Vec<f64>) {
     let mut shift = vec![0f64; len];
     let mut emit = vec![0f64; len * k];
     for t in 0..len {
@@ -43,12 +61,17 @@ pub(super) fn partition(p: &Parameters, emissions: &[f32], len: usize) -> Partit
             emit[t * k + j] = (f64::from(row[j]) - shift[t]).exp();
         }
     }
+    (shift, emit)
+}
 
-    // Forward: alpha[t] ∝ Σ over prefixes ending in each tag at t, scaled to sum to 1.
+/// Forward: alpha[t] ∝ Σ over prefixes ending in each tag at t, scaled to sum
+/// to 1; the scales are returned beside it. `start` is exp of the start scores.
+fn forward(start: &[f64], transitions: &[f64], emit: &[f64], len: usize) -> (Vec<f64>, Vec<f64>) {
+    let k = emit.len() / len;
     let mut alpha = vec![0f64; len * k];
     let mut scale = vec![0f64; len];
     for j in 0..k {
-        alpha[j] = exp(p.start[j]) * emit[j];
+        alpha[j] = start[j] * emit[j];
     }
     scale[0] = normalise(&mut alpha[..k]);
     for t in 1..len {
@@ -60,12 +83,19 @@ pub(super) fn partition(p: &Parameters, emissions: &[f32], len: usize) -> Partit
         }
         scale[t] = normalise(&mut now[..k]);
     }
-    let last = &alpha[(len - 1) * k..];
-    let closing: f64 = (0..k).map(|j| last[j] * end[j]).sum();
-    let log_z =
-        scale.iter().map(|c| c.ln()).sum::<f64>() + shift.iter().sum::<f64>() + closing.ln();
+    (alpha, scale)
+}
 
-    // Backward, scaled so that alpha[t][j] · beta[t][j] is the marginal p(y_t = j).
+/// Backward, scaled so that alpha[t][j] · beta[t][j] is the marginal p(y_t = j).
+fn backward(
+    end: &[f64],
+    closing: f64,
+    transitions: &[f64],
+    emit: &[f64],
+    scale: &[f64],
+) -> Vec<f64> {
+    let len = scale.len();
+    let k = emit.len() / len;
     let mut beta = vec![0f64; len * k];
     for i in 0..k {
         beta[(len - 1) * k + i] = end[i] / closing;
@@ -79,10 +109,20 @@ pub(super) fn partition(p: &Parameters, emissions: &[f32], len: usize) -> Partit
             now[t * k + i] = out / scale[t + 1];
         }
     }
+    beta
+}
 
-    let marginals: Vec<f64> = alpha.iter().zip(&beta).map(|(a, b)| a * b).collect();
+/// Expected transition counts: Σ_t p(y_{t−1} = i, y_t = j), `[k, k]`.
+fn pair_marginals(
+    alpha: &[f64],
+    beta: &[f64],
+    transitions: &[f64],
+    emit: &[f64],
+    scale: &[f64],
+) -> Vec<f64> {
+    let k = emit.len() / scale.len();
     let mut pairs = vec![0f64; k * k];
-    for t in 1..len {
+    for t in 1..scale.len() {
         for i in 0..k {
             for j in 0..k {
                 pairs[i * k + j] += alpha[(t - 1) * k + i]
@@ -93,11 +133,7 @@ pub(super) fn partition(p: &Parameters, emissions: &[f32], len: usize) -> Partit
             }
         }
     }
-    Partition {
-        log_z,
-        emissions: marginals,
-        transitions: pairs,
-    }
+    pairs
 }
 
 /// [`partition`] of every sentence of a padded batch, as flat row-major arrays.
