@@ -59,6 +59,10 @@ fn time(label: &str, n: usize, mut f: impl FnMut()) -> f64 {
     ms
 }
 
+/// Sequence length of the longest synthetic sentence; timing repetitions.
+const SEQ: usize = 55;
+const N: usize = 10;
+
 fn main() {
     let arg = |i: usize, default: usize| {
         std::env::args()
@@ -72,22 +76,34 @@ fn main() {
         Some("bf16") => Precision::Bf16,
         _ => Precision::Fp32,
     };
-    let kind = precision.kind();
-    let seq = 55;
-    let n = 10;
-    let vs = nn::VarStore::new(Device::Cpu);
-    let dims = Dims {
-        vocab: 5000,
-        embedding: 50,
-        ner_tags: 9,
-        cws_tags: 4,
-    };
-    let model =
-        Model::new(&vs.root(), &Variant::Full.model_config(), dims, None).in_precision(precision);
-    let mut adam = Adam::new(vs.variables().into_iter().collect(), 1e-3, 5.0);
+    let batch = synthetic_batch(batch_size);
+    println!(
+        "batch {batch_size}, {} characters, {precision}",
+        batch.characters()
+    );
+    let step = time_model(&batch, precision);
+    let parts = nn::VarStore::new(Device::Cpu);
+    let emb = Tensor::randn(
+        [batch_size as i64, SEQ as i64, 50],
+        (precision.kind(), Device::Cpu),
+    );
+    time_bilstm(&parts, &emb, &batch);
+    time_packed_bilstm(&emb, &batch);
+    time_attention_and_dropout(&parts, &batch, precision.kind());
+    time_crf(&parts, &batch);
+    println!(
+        "{} thread(s): {:.0} characters/s",
+        tch::get_num_threads(),
+        batch.characters() as f64 / step * 1e3
+    );
+    matmul_rate(batch_size, precision.kind());
+}
+
+/// Lengths 55 down to 36, longest first, as the trainer builds a batch.
+fn synthetic_batch(batch_size: usize) -> Batch {
     let chars: Vec<Vec<i64>> = (0..batch_size)
         .map(|i| {
-            (0..(seq - i * 20 / batch_size) as i64)
+            (0..(SEQ - i * 20 / batch_size) as i64)
                 .map(|c| 2 + (c * 7 + i as i64) % 4000)
                 .collect()
         })
@@ -101,45 +117,60 @@ fn main() {
         .zip(&tags)
         .map(|(c, t)| (c.as_slice(), t.as_slice()))
         .collect();
-    let batch = Batch::new(&rows, Device::Cpu);
-    let params = vs.trainable_variables();
-    println!(
-        "batch {batch_size}, {} characters, {precision}",
-        batch.characters()
-    );
+    Batch::new(&rows, Device::Cpu)
+}
 
-    time("model forward (losses)", n, || {
-        drop(model.losses(Task::Ner, &batch))
+/// The whole model's forward, backward, Adam step and decoding; returns the
+/// training step's milliseconds.
+fn time_model(batch: &Batch, precision: Precision) -> f64 {
+    let vs = nn::VarStore::new(Device::Cpu);
+    let dims = Dims {
+        vocab: 5000,
+        embedding: 50,
+        ner_tags: 9,
+        cws_tags: 4,
+    };
+    let model =
+        Model::new(&vs.root(), &Variant::Full.model_config(), dims, None).in_precision(precision);
+    let mut adam = Adam::new(vs.variables().into_iter().collect(), 1e-3, 5.0);
+    let params = vs.trainable_variables();
+    time("model forward (losses)", N, || {
+        drop(model.losses(Task::Ner, batch))
     });
-    time("model forward+backward", n, || {
-        let loss = model.total_loss(&model.losses(Task::Ner, &batch));
+    time("model forward+backward", N, || {
+        let loss = model.total_loss(&model.losses(Task::Ner, batch));
         drop(Tensor::run_backward(&[loss], &params, false, false));
     });
-    let step = time("training step (with Adam)", n, || {
-        adam.backward_step(&model.total_loss(&model.losses(Task::Ner, &batch)));
+    let step = time("training step (with Adam)", N, || {
+        adam.backward_step(&model.total_loss(&model.losses(Task::Ner, batch)));
     });
-    time("clipping + Adam, every parameter", n, || {
+    time("clipping + Adam, every parameter", N, || {
         // A loss whose backward is one broadcast per parameter, so the row
         // is the optimiser's own cost.
         let sums: Vec<Tensor> = params.iter().map(|p| p.sum(Kind::Float)).collect();
         adam.backward_step(&Tensor::stack(&sums, 0).sum(Kind::Float));
     });
-    time("decode (no grad + Viterbi)", n, || {
-        drop(model.decode(Task::Ner, &batch))
+    time("decode (no grad + Viterbi)", N, || {
+        drop(model.decode(Task::Ner, batch))
     });
+    step
+}
 
-    let parts = nn::VarStore::new(Device::Cpu);
-    let emb = Tensor::randn([batch_size as i64, seq as i64, 50], (kind, Device::Cpu));
+fn time_bilstm(parts: &nn::VarStore, emb: &Tensor, batch: &Batch) {
     let lstm = BiLstm::new(&(parts.root() / "lstm"), 50, 120);
     let lstm_params = parts.trainable_variables();
-    time("bilstm forward", n, || {
-        drop(lstm.forward(&emb, &batch.lengths))
+    time("bilstm forward", N, || {
+        drop(lstm.forward(emb, &batch.lengths))
     });
-    time("bilstm forward+backward", n, || {
-        let y = lstm.forward(&emb, &batch.lengths).sum(Kind::Float);
+    time("bilstm forward+backward", N, || {
+        let y = lstm.forward(emb, &batch.lengths).sum(Kind::Float);
         drop(Tensor::run_backward(&[y], &lstm_params, false, false));
     });
-    // The packed-sequence BiLSTM the model used before (same sizes), for comparison.
+}
+
+/// The packed-sequence BiLSTM the model used before (same sizes), for comparison.
+fn time_packed_bilstm(emb: &Tensor, batch: &Batch) {
+    let batch_size = batch.lengths.size()[0];
     let packed_vs = nn::VarStore::new(Device::Cpu);
     let packed_weights: Vec<Tensor> = ["", "_reverse"]
         .iter()
@@ -157,7 +188,7 @@ fn main() {
     let packed_forward = || {
         let emb = emb.to_kind(Kind::Float); // the old path was fp32 only
         let (packed, sizes) = Tensor::internal_pack_padded_sequence(&emb, &batch.lengths, true);
-        let zeros = Tensor::zeros([2, batch_size as i64, 120], (Kind::Float, Device::Cpu));
+        let zeros = Tensor::zeros([2, batch_size, 120], (Kind::Float, Device::Cpu));
         let hx = [zeros.shallow_clone(), zeros];
         let (out, _, _) = Tensor::lstm_data(
             &packed,
@@ -170,50 +201,53 @@ fn main() {
             false,
             true,
         );
-        Tensor::internal_pad_packed_sequence(&out, &sizes, true, 0.0, seq as i64).0
+        Tensor::internal_pad_packed_sequence(&out, &sizes, true, 0.0, SEQ as i64).0
     };
-    time("packed bilstm forward (old)", n, || drop(packed_forward()));
-    time("packed bilstm fwd+bwd (old)", n, || {
+    time("packed bilstm forward (old)", N, || drop(packed_forward()));
+    time("packed bilstm fwd+bwd (old)", N, || {
         let y = packed_forward().sum(Kind::Float);
         drop(Tensor::run_backward(&[y], &packed_params, false, false));
     });
+}
+
+fn time_attention_and_dropout(parts: &nn::VarStore, batch: &Batch, kind: Kind) {
+    let batch_size = batch.lengths.size()[0];
     let attention = SelfAttention::new(
         &(parts.root() / "attention"),
         240,
         8,
         atner::config::AttentionForm::Paper,
     );
-    let h = Tensor::randn([batch_size as i64, seq as i64, 240], (kind, Device::Cpu))
-        .set_requires_grad(true);
-    time("attention forward+backward", n, || {
+    let h =
+        Tensor::randn([batch_size, SEQ as i64, 240], (kind, Device::Cpu)).set_requires_grad(true);
+    time("attention forward+backward", N, || {
         let y = attention.forward(&h, &batch.mask, true).sum(Kind::Float);
         drop(Tensor::run_backward(&[y], &[&h], false, false));
     });
-    time("dropout of the joined features", n, || {
+    time("dropout of the joined features", N, || {
         drop(h.dropout(0.3, true));
     });
-    time("dropout via a uniform mask", n, || {
+    time("dropout via a uniform mask", N, || {
         drop(atner::model::dropout(&h, 0.3, true));
     });
+}
+
+fn time_crf(parts: &nn::VarStore, batch: &Batch) {
+    let batch_size = batch.lengths.size()[0];
     let crf = Crf::new(&(parts.root() / "crf"), 9, atner::config::CrfForm::Ours);
-    let x = Tensor::randn(
-        [batch_size as i64, seq as i64, 9],
-        (Kind::Float, Device::Cpu),
-    )
-    .set_requires_grad(true);
-    time("crf nll forward+backward", n, || {
+    let x = Tensor::randn([batch_size, SEQ as i64, 9], (Kind::Float, Device::Cpu))
+        .set_requires_grad(true);
+    time("crf nll forward+backward", N, || {
         let y = crf.neg_log_likelihood(&x, &batch.tags, &batch.mask);
         drop(Tensor::run_backward(&[y], &[&x], false, false));
     });
-    println!(
-        "{} thread(s): {:.0} characters/s",
-        tch::get_num_threads(),
-        batch.characters() as f64 / step * 1e3
-    );
-    // The machine's matrix-product rate in the chosen precision at the model's commonest shape (the
-    // attention's Q/K/V projection of every character): what the arithmetic of a
-    // step could run at, for BENCHMARKS.md's bound.
-    let rows = batch_size as i64 * seq as i64;
+}
+
+/// The machine's matrix-product rate in the chosen precision at the model's
+/// commonest shape (the attention's Q/K/V projection of every character):
+/// what the arithmetic of a step could run at, for BENCHMARKS.md's bound.
+fn matmul_rate(batch_size: usize, kind: Kind) {
+    let rows = batch_size as i64 * SEQ as i64;
     let x = Tensor::randn([rows, 240], (kind, Device::Cpu));
     let w = Tensor::randn([240, 720], (kind, Device::Cpu));
     let ms = time("matmul [rows, 240] x [240, 720]", 50, || drop(x.matmul(&w)));
