@@ -317,3 +317,21 @@ fn the_released_test_protocol_scores_whole_batches_of_cut_sentences() {
     );
     assert!(released.overall.gold < all);
 }
+
+#[test]
+fn the_released_cut_keeps_whole_batches_of_at_most_80_characters() {
+    let sentence = |len: usize| Encoded {
+        chars: (0..len as i64).collect(),
+        tags: vec![0; len],
+    };
+    let sentences: Vec<Encoded> = [5, 120, 80, 81, 3].into_iter().map(sentence).collect();
+    let cut = atner::train::released_cut(&sentences, 2);
+    let lengths: Vec<usize> = cut.iter().map(|s| s.chars.len()).collect();
+    assert_eq!(
+        lengths,
+        [5, 80, 80, 80],
+        "the fifth sentence is a partial batch"
+    );
+    assert_eq!(cut[1].chars, sentences[1].chars[..80]);
+    assert_eq!(atner::train::released_cut(&sentences, 6).len(), 0);
+}

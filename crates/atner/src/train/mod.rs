@@ -262,21 +262,7 @@ impl<'a> Trainer<'a> {
     /// each cut to 80 characters before tagging, scored strictly (a stray
     /// I- opens no entity). Evaluation only: no random number is drawn.
     fn released_score(&self, sentences: &[Encoded]) -> Scores {
-        let batch = self.cfg.batch_size.max(1);
-        let scored = (sentences.len() / batch) * batch;
-        let cut: Vec<Encoded> = sentences[..scored]
-            .iter()
-            .map(|s| {
-                let n = s
-                    .chars
-                    .len()
-                    .min(crate::adversarial::RELEASED_LENGTH as usize);
-                Encoded {
-                    chars: s.chars[..n].to_vec(),
-                    tags: s.tags[..n].to_vec(),
-                }
-            })
-            .collect();
+        let cut = released_cut(sentences, self.cfg.batch_size);
         let names = |rows: Vec<Vec<i64>>| -> Vec<Vec<String>> {
             rows.iter().map(|r| self.data.ner_tags.names(r)).collect()
         };
@@ -375,4 +361,26 @@ impl LossSums {
             released_test: None,
         }
     }
+}
+
+/// The test sentences the released code scores: each cut to its first
+/// [`RELEASED_LENGTH`](crate::adversarial::RELEASED_LENGTH) characters, and the
+/// last partial batch of `batch_size` dropped (WeiboNER's 270 test sentences
+/// are 13 batches of 20: its last 10 are never scored).
+pub fn released_cut(sentences: &[Encoded], batch_size: usize) -> Vec<Encoded> {
+    let batch = batch_size.max(1);
+    let scored = (sentences.len() / batch) * batch;
+    sentences[..scored]
+        .iter()
+        .map(|s| {
+            let n = s
+                .chars
+                .len()
+                .min(crate::adversarial::RELEASED_LENGTH as usize);
+            Encoded {
+                chars: s.chars[..n].to_vec(),
+                tags: s.tags[..n].to_vec(),
+            }
+        })
+        .collect()
 }
