@@ -49,8 +49,10 @@ pub fn main() -> ExitCode {
 /// SighanNER full-model step's CPU time was kernel time, 5.0% with these
 /// settings (BENCHMARKS.md, "Where a SighanNER epoch goes"). Where memory
 /// comes from changes no number: libtorch aligns every tensor to 64 bytes
-/// itself. The cost is resident memory: up to 1 GiB freed at the heap's top
-/// stays mapped until the process ends.
+/// itself. The cost is resident memory, kept until the process ends: a
+/// SighanNER full-model epoch peaked at 8,095 MiB, against 6,688 MiB with
+/// glibc's defaults (BENCHMARKS.md, "The SighanNER full model, measured to
+/// the end").
 fn keep_freed_memory() {
     const MIB: libc::c_int = 1 << 20;
     // SAFETY: mallopt only sets allocator parameters; called first thing in
