@@ -6,6 +6,10 @@
 //! licence) and registered with plotters' ab_glyph backend, so charts need no
 //! system fonts. Legends sit in their own column beside the plots, so they
 //! never cover data; tick labels are short variant names.
+//!
+//! This module holds what every chart shares (font, palette, frame, mesh,
+//! legend column, layout, tick formats); each chart is a submodule:
+//! [`bars`], [`lambda`], [`curves`], [`precision_recall`].
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
