@@ -1,13 +1,13 @@
 //! The `runner` binary: runs the ablation study of Cao et al. (EMNLP 2018) as data.
 //!
-//! Pipeline, one module a stage: [`cli`] → `spec` (the TOML) → `plan` (runs with
-//! stable ids) → `execute` (local pool or Slurm job array) → `store` (run
-//! directories and polars tables) → `report` (paper-style tables and charts).
-//! Beside the pipeline: [`dataset`] (the manifest of third-party corpora,
-//! `runner data fetch|stats`), [`score`] (`runner eval`, conlleval-exact
-//! scoring), [`status`] (where each run stands) and [`predict`] (tagging new
-//! text with a finished run); [`validate`] checks every value of a run before
-//! the plan is used.
+//! Pipeline, one module a stage: [`commands`] (the command line) → `spec` (the
+//! TOML) → `plan` (runs with stable ids) → `execute` (local pool or Slurm job
+//! array) → `store` (run directories and polars tables) → `report`
+//! (paper-style tables and charts). Beside the pipeline: [`dataset`] (the
+//! manifest of third-party corpora, `runner data fetch|stats`), [`score`]
+//! (`runner eval`, conlleval-exact scoring), `runner status` (where each run
+//! stands) and `runner predict` (tagging new text with a finished run);
+//! [`validate`] checks every value of a run before the plan is used.
 
 pub mod bench;
 pub mod commands;

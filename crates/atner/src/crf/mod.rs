@@ -61,7 +61,7 @@ impl Crf {
 
     /// log Σ_ỹ exp s(X, ỹ) per sentence (eq. 13's normaliser): `[batch]`.
     ///
-    /// The value and its gradient come from [`forward_backward::batch`]; they
+    /// The value and its gradient come from `forward_backward::batch`; they
     /// reach autograd as `log Z + Σ g·(x − x.detach())` over every score tensor x
     /// with its gradient g, which equals log Z exactly and has gradient g.
     pub fn log_partition(&self, emissions: &Tensor, mask: &Tensor) -> Tensor {

@@ -1,5 +1,5 @@
 //! `runner collect FROM INTO`: a store's finished runs, without weights, into
-//! another (e.g. the repository's results/<experiment>).
+//! another (e.g. the repository's `results/<experiment>`).
 
 use std::path::PathBuf;
 

@@ -45,7 +45,7 @@ pub enum Command {
     /// Where every run of a results store stands: done, running, queued, failed.
     Status(status::StatusArgs),
     /// Copy the finished runs of one results store into another (e.g. the
-    /// repository's results/<experiment>), without their weights.
+    /// repository's `results/<experiment>`), without their weights.
     Collect(collect::CollectArgs),
     /// Paper-style tables (2–5), significance tests and charts from results.
     Report(report::ReportArgs),

@@ -10,7 +10,7 @@ use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
-    /// A results directory, or an experiment name (results/<name>).
+    /// A results directory, or an experiment name (`results/<name>`).
     pub results: String,
 }
 

@@ -28,7 +28,7 @@ use crate::store::{read_json, RunResult, Store};
 pub struct SweepArgs {
     /// The experiment file, e.g. experiments/weibo.toml.
     pub experiment: PathBuf,
-    /// Results directory (default: results/<experiment name>).
+    /// Results directory (default: `results/<experiment name>`).
     #[arg(long)]
     pub results: Option<PathBuf>,
     /// Any setting by its dotted path, e.g. `train.epochs=5`, `lambda=0.1`.

@@ -9,7 +9,7 @@
 //!
 //! This module holds what every chart shares (font, palette, frame, mesh,
 //! legend column, layout, tick formats); each chart is a submodule:
-//! [`bars`], [`lambda`], [`curves`], [`precision_recall`].
+//! `bars`, `lambda`, `curves` and `precision_recall`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
