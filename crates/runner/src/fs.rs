@@ -1,5 +1,5 @@
 //! The file helpers every stage shares: atomic writes, JSON, sha256, locks
-//! a log's last lines and how a path is shown. One way each.
+//! and a log's last lines. One way each.
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
@@ -139,18 +139,6 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
 /// Bytes as lower-case hexadecimal (digests, run ids).
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A path relative to the workspace root when it lies inside it.
-pub fn shown_path(path: &Path) -> String {
-    let root = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| crate::dataset::locations::workspace_root(&cwd).ok());
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    root.and_then(|r| absolute.strip_prefix(r).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf())
-        .display()
-        .to_string()
 }
 
 #[cfg(test)]

@@ -117,7 +117,11 @@ fn run_one(args: &ReportArgs, sources: Vec<PathBuf>, out: PathBuf) -> anyhow::Re
 /// so that a report is a pure function of the results it reads.
 fn canonical_command(args: &ReportArgs, sources: &[PathBuf]) -> String {
     let mut words = vec!["runner".to_string(), "report".to_string()];
-    words.extend(sources.iter().map(|s| crate::fs::shown_path(s)));
+    words.extend(
+        sources
+            .iter()
+            .map(|s| crate::dataset::locations::shown_path(s)),
+    );
     if let Some(name) = &args.name {
         words.extend(["--name".to_string(), name.clone()]);
     }

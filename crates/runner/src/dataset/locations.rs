@@ -62,6 +62,18 @@ pub fn workspace_root(start: &Path) -> Result<PathBuf, DatasetError> {
         })
 }
 
+/// A path relative to the workspace root when it lies inside it.
+pub fn shown_path(path: &Path) -> String {
+    let root = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| workspace_root(&cwd).ok());
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    root.and_then(|r| absolute.strip_prefix(r).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

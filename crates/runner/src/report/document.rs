@@ -10,7 +10,7 @@ use super::paper;
 use super::provenance;
 use super::tables::{self, Table};
 use super::{Measured, ReportRequest};
-use crate::fs::shown_path;
+use crate::dataset::locations::shown_path;
 
 /// Everything the report document shows.
 pub struct Document<'a> {

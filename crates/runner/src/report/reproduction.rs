@@ -176,7 +176,7 @@ fn stores(measured: &Measured) -> String {
         let _ = writeln!(
             md,
             "- `{}` (experiment `{}`): {} finished runs",
-            crate::fs::shown_path(&s.root),
+            crate::dataset::locations::shown_path(&s.root),
             s.experiment,
             s.results.len()
         );
