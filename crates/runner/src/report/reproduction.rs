@@ -175,10 +175,11 @@ fn stores(measured: &Measured) -> String {
     for s in &measured.sources {
         let _ = writeln!(
             md,
-            "- `{}` (experiment `{}`): {} finished runs",
+            "- `{}` (experiment `{}`): {} finished runs not in a store above, {} of them the paper's configurations",
             crate::dataset::locations::shown_path(&s.root),
             s.experiment,
-            s.results.len()
+            s.results.len(),
+            s.results.iter().filter(|r| super::verdict::is_claim_run(r)).count()
         );
     }
     md.push_str(
