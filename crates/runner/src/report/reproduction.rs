@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::verdict::{claims, Claim, Measurement, Protocol, Runs, Verdict, ALPHA};
 use super::Measured;
+use crate::store::RunResult;
 
 /// The Markdown of the verdict table over the runs of `measured`.
 pub fn render(measured: &Measured) -> String {
@@ -173,18 +174,41 @@ fn cells(claim: &Claim, m: &Measurement) -> String {
 fn stores(measured: &Measured) -> String {
     let mut md = String::from("## Results read\n\n");
     for s in &measured.sources {
-        let _ = writeln!(
-            md,
-            "- `{}` (experiment `{}`): {} finished runs not in a store above, {} of them the paper's configurations",
-            crate::dataset::locations::shown_path(&s.root),
-            s.experiment,
-            s.results.len(),
-            s.results.iter().filter(|r| super::verdict::is_claim_run(r)).count()
-        );
+        md.push_str(&store_line(&s.root, &s.experiment, &s.results));
     }
     md.push_str(
         "\nRuns of other configurations (λ other than the paper's 0.06, one's own data) \
          are in their own reports, not in these verdicts.\n",
     );
     md
+}
+
+/// One store's line: its runs not read from an earlier store, and how many
+/// of those the verdicts read.
+fn store_line(root: &std::path::Path, experiment: &str, results: &[RunResult]) -> String {
+    format!(
+        "- `{}` (experiment `{experiment}`): {} finished runs not in a store above, {} of them the paper's configurations\n",
+        crate::dataset::locations::shown_path(root),
+        results.len(),
+        results.iter().filter(|r| super::verdict::is_claim_run(r)).count()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::verdict::tests::full_run;
+
+    #[test]
+    fn a_store_line_counts_the_runs_a_verdict_reads() {
+        let runs = [
+            full_run("full", 1, &[]),
+            full_run("full", 2, &[("train.precision", "bf16")]),
+            full_run("full released", 1, &[]),
+        ];
+        assert_eq!(
+            store_line(std::path::Path::new("/nowhere/lambda"), "lambda", &runs),
+            "- `/nowhere/lambda` (experiment `lambda`): 3 finished runs not in a store above, 1 of them the paper's configurations\n"
+        );
+    }
 }

@@ -316,7 +316,7 @@ fn selected_f1(state: &TrainState, protocol: Protocol) -> Option<f64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// The sign-flip p-value by brute force over sign vectors, written apart.
@@ -424,7 +424,11 @@ mod tests {
 
     /// A run of `variant` with the full model's parts (the default
     /// configuration: WeiboNER, named entities, λ 0.06) for `seed`.
-    fn full_run(variant: &str, seed: u64, cell: &[(&str, &str)]) -> RunResult {
+    pub(in crate::report) fn full_run(
+        variant: &str,
+        seed: u64,
+        cell: &[(&str, &str)],
+    ) -> RunResult {
         let mut config = crate::plan::RunConfig {
             variant: variant.into(),
             ..Default::default()
