@@ -238,104 +238,138 @@ fn lambda_chart(measured: &Measured, dir: &Path, out: &mut Vec<ChartFile>) -> an
     Ok(())
 }
 
-/// Learning curves, one figure per dataset.
+/// The most curves one learning-curve chart shows: the palette's colours
+/// after the baseline's grey, so that no two curves share a colour.
+const MAX_CURVES: usize = chart::PALETTE.len() - 1;
+
+/// Learning curves, one figure per dataset; a grid with more configurations
+/// than colours (a fidelity study's) gets one figure per family of parts (a
+/// paper variant and its settings), so that each curve is told apart from
+/// the reference it is compared with.
 fn learning_charts(
     measured: &Measured,
     dir: &Path,
     out: &mut Vec<ChartFile>,
 ) -> anyhow::Result<()> {
-    let groups = &measured.groups;
-    let datasets = datasets_in(groups);
     let dev = aggregate::curves(&measured.epochs, &measured.runs, "dev_f1")?;
     let disc = aggregate::curves(&measured.epochs, &measured.runs, "discriminator_accuracy")?;
-    for &d in &datasets {
-        let show = shown(groups, d);
-        let palette = colors(&show);
-        let to_curves =
-            |curves: &[(Group, Vec<aggregate::CurvePoint>)], scale: f64| -> Vec<Curve> {
-                curves
-                    .iter()
-                    .filter_map(|(g, points)| {
-                        let i = show.iter().position(|s| s.same_key(g))?;
-                        Some(Curve {
-                            color: palette[i],
-                            label: chart_label(g),
-                            points: points
-                                .iter()
-                                .map(|p| {
-                                    let stat = Stat {
-                                        mean: p.stat.mean * scale,
-                                        std: p.stat.std.map(|s| s * scale),
-                                        n: p.stat.n,
-                                    };
-                                    (p.epoch, stat)
-                                })
-                                .collect(),
-                        })
-                    })
-                    .collect()
-            };
-        let dev_curves = to_curves(&dev, 1.0);
-        // Accuracy is recorded as a fraction; the chart shows percent.
-        let disc_curves = to_curves(&disc, 100.0);
-        if dev_curves.is_empty() {
-            continue;
+    for d in datasets_in(&measured.groups) {
+        for (family, show) in families(shown(&measured.groups, d)) {
+            let palette = colors(&show);
+            let dev_curves = curves_of(&dev, &show, &palette, 1.0);
+            // Accuracy is recorded as a fraction; the chart shows percent.
+            let disc_curves = curves_of(&disc, &show, &palette, 100.0);
+            if dev_curves.is_empty() {
+                continue;
+            }
+            let (mut stem, mut title) = (
+                format!("learning-curves-{}", tables::slug(d.title())),
+                format!("Learning curves on {}", d.title()),
+            );
+            if let Some(family) = family {
+                stem = format!("{stem}-{}", tables::slug(&family));
+                title = format!("{title}: {family}");
+            }
+            let files =
+                chart::learning_curves(&dir.join(&stem), &title, &dev_curves, &disc_curves)?;
+            let mut caption = "Left: dev F1 after each epoch, mean over the seeds that reached that epoch (early stopping ends some runs sooner), band = ±1 std.".to_string();
+            if !disc_curves.is_empty() {
+                caption.push_str(" Right (adversarial variants): the task discriminator's training accuracy per epoch; the min-max game of eq. 15–18 should push it toward chance (50% for two tasks).");
+            }
+            out.push(chart_file(&stem, title, files, caption, Section::Learning));
         }
-        let stem = format!("learning-curves-{}", tables::slug(d.title()));
-        let title = format!("Learning curves on {}", d.title());
-        let files = chart::learning_curves(&dir.join(&stem), &title, &dev_curves, &disc_curves)?;
-        out.push(chart_file(
-            &stem,
-            title,
-            files,
-            "Left: dev F1 after each epoch, mean over the seeds that reached that epoch (early stopping ends some runs sooner), band = ±1 std. Right (adversarial variants): the task discriminator's training accuracy per epoch; the min-max game of eq. 15–18 should push it toward chance (50% for two tasks).".into(),
-            Section::Learning,
-        ));
     }
     Ok(())
 }
 
-/// Precision against recall.
+/// `shown` as one chart (named `None`) when its curves fit one, else split by
+/// parts in order of first appearance, each family named after its paper
+/// variant ("+transfer and its settings"); groups whose parts are no paper
+/// variant's stay together as "other configurations".
+fn families(shown: Vec<&Group>) -> Vec<(Option<String>, Vec<&Group>)> {
+    if shown.len() <= MAX_CURVES {
+        return vec![(None, shown)];
+    }
+    let mut split: Vec<(Option<Variant>, Vec<&Group>)> = Vec::new();
+    for g in shown {
+        match split.iter_mut().find(|(parts, _)| *parts == g.parts) {
+            Some((_, members)) => members.push(g),
+            None => split.push((g.parts, vec![g])),
+        }
+    }
+    split
+        .into_iter()
+        .map(|(parts, members)| {
+            let name = match parts {
+                Some(v) => format!("{} and its settings", paper::short_name(v)),
+                None => "other configurations".to_string(),
+            };
+            (Some(name), members)
+        })
+        .collect()
+}
+
+/// The curves of the groups in `show`, in their colours, scaled by `scale`.
+fn curves_of(
+    curves: &[(Group, Vec<aggregate::CurvePoint>)],
+    show: &[&Group],
+    palette: &[usize],
+    scale: f64,
+) -> Vec<Curve> {
+    curves
+        .iter()
+        .filter_map(|(g, points)| {
+            let i = show.iter().position(|s| s.same_key(g))?;
+            Some(Curve {
+                color: palette[i],
+                label: chart_label(g),
+                points: points
+                    .iter()
+                    .map(|p| {
+                        let stat = Stat {
+                            mean: p.stat.mean * scale,
+                            std: p.stat.std.map(|s| s * scale),
+                            n: p.stat.n,
+                        };
+                        (p.epoch, stat)
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// Precision against recall, one panel per dataset; split into families of
+/// parts as the learning curves are, one file each, when a grid has more
+/// configurations than colours.
 fn precision_recall_chart(
     measured: &Measured,
     dir: &Path,
     out: &mut Vec<ChartFile>,
 ) -> anyhow::Result<()> {
-    let groups = &measured.groups;
-    let datasets = datasets_in(groups);
-    let pr_panels: Vec<PrPanel> = datasets
-        .iter()
-        .map(|&d| {
-            let here = shown(groups, d);
-            let palette = colors(&here);
-            PrPanel {
-                title: d.title().to_string(),
-                series: here
-                    .iter()
-                    .zip(palette)
-                    .map(|(g, color)| PrSeries {
-                        label: chart_label(g),
-                        color,
-                        seeds: run_values(&measured.runs, g, "test_recall")
-                            .into_iter()
-                            .zip(run_values(&measured.runs, g, "test_precision"))
-                            .collect(),
-                        reported: g
-                            .parts
-                            .filter(|_| g.at_paper_lambda())
-                            .and_then(|v| d.table5(v))
-                            .map(|p| (p.recall, p.precision)),
-                    })
-                    .collect(),
+    let mut charts: Vec<(Option<String>, Vec<PrPanel>)> = Vec::new();
+    for d in datasets_in(&measured.groups) {
+        for (family, here) in families(shown(&measured.groups, d)) {
+            let panel = pr_panel(measured, d, &here);
+            if panel.series.is_empty() {
+                continue;
             }
-        })
-        .filter(|p| !p.series.is_empty())
-        .collect();
-    if !pr_panels.is_empty() {
-        let title = "Precision against recall (test, dev-selected checkpoints)".to_string();
-        let files = chart::precision_recall(&dir.join("precision-recall"), &title, &pr_panels)?;
+            match charts.iter_mut().find(|(f, _)| *f == family) {
+                Some((_, panels)) => panels.push(panel),
+                None => charts.push((family, vec![panel])),
+            }
+        }
+    }
+    for (family, panels) in charts {
+        let mut stem = "precision-recall".to_string();
+        let mut title = "Precision against recall (test, dev-selected checkpoints)".to_string();
+        if let Some(family) = family {
+            stem = format!("{stem}-{}", tables::slug(&family));
+            title = format!("{title}: {family}");
+        }
+        let files = chart::precision_recall(&dir.join(&stem), &title, &panels)?;
         out.push(chart_file(
-            "precision-recall",
+            &stem,
             title,
             files,
             "Each variant's test recall (x) and precision (y): small dots are single seeds, large dots their mean, rings the paper's reported point; dashed grey curves are iso-F1 lines every 10 points.".into(),
@@ -343,4 +377,106 @@ fn precision_recall_chart(
         ));
     }
     Ok(())
+}
+
+/// The precision–recall panel of dataset `d` for the groups `here`.
+fn pr_panel(measured: &Measured, d: Dataset, here: &[&Group]) -> PrPanel {
+    let palette = colors(here);
+    PrPanel {
+        title: d.title().to_string(),
+        series: here
+            .iter()
+            .zip(palette)
+            .map(|(g, color)| PrSeries {
+                label: chart_label(g),
+                color,
+                seeds: run_values(&measured.runs, g, "test_recall")
+                    .into_iter()
+                    .zip(run_values(&measured.runs, g, "test_precision"))
+                    .collect(),
+                // The paper's point belongs to its own variant, not to a
+                // configuration that shares its parts.
+                reported: g
+                    .parts
+                    .filter(|v| g.at_paper_lambda() && v.name() == g.variant)
+                    .and_then(|v| d.table5(v))
+                    .map(|p| (p.recall, p.precision)),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(variant: &str, parts: Option<Variant>) -> Group {
+        Group {
+            ner: "weibo".into(),
+            mode: "named".into(),
+            variant: variant.into(),
+            lambda: None,
+            parts,
+            n: 5,
+            stats: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_grid_with_more_configurations_than_colours_is_split_into_families_of_parts() {
+        let (b, t, f) = (
+            Some(Variant::Baseline),
+            Some(Variant::Transfer),
+            Some(Variant::Full),
+        );
+        let few = [group("baseline", b), group("full", f)];
+        let one = families(few.iter().collect());
+        assert_eq!(one.len(), 1);
+        assert_eq!((one[0].0.as_deref(), one[0].1.len()), (None, 2));
+
+        let many = [
+            group("baseline", b),
+            group("transfer", t),
+            group("baseline, released: CRF", b),
+            group("full", f),
+            group("transfer, released: step", t),
+            group("baseline, released: batching", b),
+            group("own parts", None),
+            group("full released", f),
+        ];
+        let split = families(many.iter().collect());
+        let named: Vec<(Option<&str>, Vec<&str>)> = split
+            .iter()
+            .map(|(name, members)| {
+                let variants = members.iter().map(|g| g.variant.as_str()).collect();
+                (name.as_deref(), variants)
+            })
+            .collect();
+        assert_eq!(
+            named,
+            [
+                (
+                    Some("baseline and its settings"),
+                    vec![
+                        "baseline",
+                        "baseline, released: CRF",
+                        "baseline, released: batching"
+                    ]
+                ),
+                (
+                    Some("+transfer and its settings"),
+                    vec!["transfer", "transfer, released: step"]
+                ),
+                (Some("full and its settings"), vec!["full", "full released"]),
+                (Some("other configurations"), vec!["own parts"]),
+            ]
+        );
+        // Within a family no two curves share a colour.
+        for (_, members) in &split {
+            let palette = colors(members);
+            let distinct: BTreeSet<usize> =
+                palette.iter().map(|c| c % chart::PALETTE.len()).collect();
+            assert_eq!(distinct.len(), members.len());
+        }
+    }
 }

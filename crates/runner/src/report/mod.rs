@@ -174,7 +174,32 @@ pub fn report(mut request: ReportRequest) -> anyhow::Result<Written> {
     });
     let report = request.out.join(format!("{name}.md"));
     crate::fs::write_atomic(&report, text.as_bytes())?;
+    remove_stale(&dir, &files)?;
     Ok(Written { report, files })
+}
+
+/// The kinds of file a report writes into its directory.
+const REPORT_FILES: [&str; 5] = ["md", "tex", "csv", "png", "svg"];
+
+/// Removes from `dir` the report files an earlier render wrote and this one
+/// did not (a chart split in two, a table whose runs are gone), so that the
+/// directory holds exactly what the report links to. Other files are kept.
+fn remove_stale(dir: &Path, written: &[PathBuf]) -> anyhow::Result<()> {
+    let listing = std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))?;
+    for entry in listing {
+        let path = entry
+            .with_context(|| format!("listing {}", dir.display()))?
+            .path();
+        let ours = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| REPORT_FILES.contains(&e));
+        if ours && path.is_file() && !written.contains(&path) {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("removing the stale {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// A test's table: `None` when not asked for, `Err` (why) when it could not
@@ -329,4 +354,26 @@ fn significance_table(
         seed,
         notes,
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_render_removes_the_report_files_it_no_longer_writes_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let touch = |name: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, b"x").expect("write");
+            path
+        };
+        let kept = touch("table5.csv");
+        let stale = [touch("learning-curves-weiboner.png"), touch("old.tex")];
+        let foreign = [touch("notes.txt"), touch("README")];
+        remove_stale(dir.path(), std::slice::from_ref(&kept)).expect("remove");
+        assert!(kept.exists());
+        assert!(stale.iter().all(|p| !p.exists()));
+        assert!(foreign.iter().all(|p| p.exists()));
+    }
 }

@@ -20,11 +20,13 @@ pub fn learning_curves(
     discriminator: &[Curve],
 ) -> anyhow::Result<Vec<PathBuf>> {
     let panels = 1 + usize::from(!discriminator.is_empty());
-    let width = 300 + 620 * panels as u32;
+    let labels = dev_f1.iter().chain(discriminator).map(|c| c.label.as_str());
+    let legend = legend_width(300, labels);
+    let width = legend + 620 * panels as u32;
     png_and_svg!(
         stem,
         (width, 560),
-        draw_curves(title, dev_f1, discriminator)
+        draw_curves(title, dev_f1, discriminator, legend)
     )
 }
 
@@ -33,9 +35,10 @@ fn draw_curves<DB: DrawingBackend>(
     title: &str,
     dev_f1: &[Curve],
     discriminator: &[Curve],
+    legend_width: u32,
 ) -> anyhow::Result<()> {
     let panels = 1 + usize::from(!discriminator.is_empty());
-    let (areas, legend_area) = layout(root, title, panels, 300)?;
+    let (areas, legend_area) = layout(root, title, panels, legend_width)?;
     curve_panel(
         &areas[0],
         "dev F1 (mean over seeds)",

@@ -27,8 +27,13 @@ pub fn precision_recall(
     title: &str,
     panels: &[PrPanel],
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let width = 300 + 560 * panels.len().max(1) as u32;
-    png_and_svg!(stem, (width, 600), draw_pr(title, panels))
+    let labels = panels
+        .iter()
+        .flat_map(|p| &p.series)
+        .map(|s| s.label.as_str());
+    let legend = legend_width(300, labels);
+    let width = legend + 560 * panels.len().max(1) as u32;
+    png_and_svg!(stem, (width, 600), draw_pr(title, panels, legend))
 }
 
 /// Draws the precision–recall panels side by side and the legend.
@@ -36,8 +41,9 @@ fn draw_pr<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     panels: &[PrPanel],
+    legend_width: u32,
 ) -> anyhow::Result<()> {
-    let (areas, legend_area) = layout(root, title, panels.len(), 300)?;
+    let (areas, legend_area) = layout(root, title, panels.len(), legend_width)?;
     let mut entries: Vec<(Mark, String)> = Vec::new();
     for (area, panel) in areas.iter().zip(panels) {
         let (x, y) = pr_ranges(panel);
