@@ -262,14 +262,11 @@ fn learning_charts(
             if dev_curves.is_empty() {
                 continue;
             }
-            let (mut stem, mut title) = (
+            let (stem, title) = of_family(
                 format!("learning-curves-{}", tables::slug(d.title())),
                 format!("Learning curves on {}", d.title()),
+                family.as_deref(),
             );
-            if let Some(family) = family {
-                stem = format!("{stem}-{}", tables::slug(&family));
-                title = format!("{title}: {family}");
-            }
             let files =
                 chart::learning_curves(&dir.join(&stem), &title, &dev_curves, &disc_curves)?;
             let mut caption = "Left: dev F1 after each epoch, mean over the seeds that reached that epoch (early stopping ends some runs sooner), band = ±1 std.".to_string();
@@ -290,14 +287,7 @@ fn families(shown: Vec<&Group>) -> Vec<(Option<String>, Vec<&Group>)> {
     if shown.len() <= MAX_CURVES {
         return vec![(None, shown)];
     }
-    let mut split: Vec<(Option<Variant>, Vec<&Group>)> = Vec::new();
-    for g in shown {
-        match split.iter_mut().find(|(parts, _)| *parts == g.parts) {
-            Some((_, members)) => members.push(g),
-            None => split.push((g.parts, vec![g])),
-        }
-    }
-    split
+    in_order(shown.into_iter().map(|g| (g.parts, g)))
         .into_iter()
         .map(|(parts, members)| {
             let name = match parts {
@@ -307,6 +297,29 @@ fn families(shown: Vec<&Group>) -> Vec<(Option<String>, Vec<&Group>)> {
             (Some(name), members)
         })
         .collect()
+}
+
+/// The values of `pairs` grouped by key, keys in order of first appearance.
+fn in_order<K: PartialEq, V>(pairs: impl IntoIterator<Item = (K, V)>) -> Vec<(K, Vec<V>)> {
+    let mut out: Vec<(K, Vec<V>)> = Vec::new();
+    for (key, value) in pairs {
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, values)) => values.push(value),
+            None => out.push((key, vec![value])),
+        }
+    }
+    out
+}
+
+/// A chart's file stem and title, with its family's name when it is one of several.
+fn of_family(stem: String, title: String, family: Option<&str>) -> (String, String) {
+    match family {
+        Some(family) => (
+            format!("{stem}-{}", tables::slug(family)),
+            format!("{title}: {family}"),
+        ),
+        None => (stem, title),
+    }
 }
 
 /// The curves of the groups in `show`, in their colours, scaled by `scale`.
@@ -347,26 +360,18 @@ fn precision_recall_chart(
     dir: &Path,
     out: &mut Vec<ChartFile>,
 ) -> anyhow::Result<()> {
-    let mut charts: Vec<(Option<String>, Vec<PrPanel>)> = Vec::new();
-    for d in datasets_in(&measured.groups) {
-        for (family, here) in families(shown(&measured.groups, d)) {
-            let panel = pr_panel(measured, d, &here);
-            if panel.series.is_empty() {
-                continue;
-            }
-            match charts.iter_mut().find(|(f, _)| *f == family) {
-                Some((_, panels)) => panels.push(panel),
-                None => charts.push((family, vec![panel])),
-            }
-        }
-    }
+    let panels = datasets_in(&measured.groups).into_iter().flat_map(|d| {
+        families(shown(&measured.groups, d))
+            .into_iter()
+            .map(move |(family, here)| (family, pr_panel(measured, d, &here)))
+    });
+    let charts = in_order(panels.filter(|(_, panel)| !panel.series.is_empty()));
     for (family, panels) in charts {
-        let mut stem = "precision-recall".to_string();
-        let mut title = "Precision against recall (test, dev-selected checkpoints)".to_string();
-        if let Some(family) = family {
-            stem = format!("{stem}-{}", tables::slug(&family));
-            title = format!("{title}: {family}");
-        }
+        let (stem, title) = of_family(
+            "precision-recall".to_string(),
+            "Precision against recall (test, dev-selected checkpoints)".to_string(),
+            family.as_deref(),
+        );
         let files = chart::precision_recall(&dir.join(&stem), &title, &panels)?;
         out.push(chart_file(
             &stem,

@@ -205,12 +205,9 @@ fn legend<DB: DrawingBackend>(
 /// The legend column's width: room for the longest of `labels` after its mark
 /// (DejaVu Sans at 15 px averages under 9 px a character), at least `min`.
 fn legend_width<'a>(min: u32, labels: impl IntoIterator<Item = &'a str>) -> u32 {
-    let longest = labels
-        .into_iter()
-        .map(|l| l.chars().count())
-        .max()
-        .unwrap_or(0);
-    min.max(60 + 9 * u32::try_from(longest).unwrap_or(u32::MAX / 18))
+    let longest = labels.into_iter().map(|l| l.chars().count()).max();
+    let needed = 60 + 9 * longest.unwrap_or(0);
+    min.max(u32::try_from(needed).unwrap_or(u32::MAX))
 }
 
 /// Plot panels, left to right, and the legend column.
