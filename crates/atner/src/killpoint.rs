@@ -71,3 +71,32 @@ pub fn reached(point: &str) {
 pub fn reached(point: &str) {
     debug_assert!(POINTS.contains(&point), "unknown kill point {point}");
 }
+
+/// The environment variable that perturbs a numeric constant, for the tests
+/// that prove the fingerprint ([`crate::fingerprint`]) catches a change to
+/// the numbers without rebuilding: `ATNER_TEST_PERTURB=adam.beta1`.
+pub const PERTURB_ENV: &str = "ATNER_TEST_PERTURB";
+
+/// The constants a test can perturb.
+pub const PERTURBABLE: [&str; 1] = ["adam.beta1"];
+
+/// `value`, or `value + 0.02` when a test has perturbed the constant `name`.
+#[cfg(feature = "killpoint")]
+pub fn constant(name: &str, value: f64) -> f64 {
+    debug_assert!(PERTURBABLE.contains(&name), "unknown constant {name}");
+    static PERTURBED: OnceLock<Option<String>> = OnceLock::new();
+    let perturbed = PERTURBED.get_or_init(|| std::env::var(PERTURB_ENV).ok());
+    if perturbed.as_deref() == Some(name) {
+        value + 0.02
+    } else {
+        value
+    }
+}
+
+/// Without the `killpoint` feature a constant is what the code says.
+#[cfg(not(feature = "killpoint"))]
+#[inline(always)]
+pub fn constant(name: &str, value: f64) -> f64 {
+    debug_assert!(PERTURBABLE.contains(&name), "unknown constant {name}");
+    value
+}

@@ -15,7 +15,9 @@
 //! - [`metrics`]: conlleval-exact entity scoring;
 //! - [`config`]: hyper-parameters whose defaults are the paper's;
 //! - [`precision`]: fp32 or bf16 mixed-precision arithmetic;
-//! - [`killpoint`]: named crash points for the crash-safety tests.
+//! - [`fingerprint`]: the model code's numbers on a fixed synthetic corpus,
+//!   which guard stored runs against code that computes differently;
+//! - [`killpoint`]: named crash points and perturbable constants for tests.
 //!
 //! The crate never prints; training reports progress through a callback.
 
@@ -27,6 +29,7 @@ pub mod crf;
 pub mod data;
 pub mod embedding;
 pub mod encode;
+pub mod fingerprint;
 pub mod killpoint;
 pub mod metrics;
 pub mod model;

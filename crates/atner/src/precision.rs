@@ -82,7 +82,7 @@ impl std::fmt::Display for Precision {
 const FAST_BF16_FLAGS: [&str; 2] = ["avx512_bf16", "amx_bf16"];
 
 /// The flags of the first CPU in `/proc/cpuinfo`; empty where there is none.
-fn cpu_flags() -> Vec<String> {
+pub fn cpu_flags() -> Vec<String> {
     let text = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     text.lines()
         .find(|l| l.starts_with("flags"))

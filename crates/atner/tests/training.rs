@@ -136,7 +136,7 @@ fn every_variant_overfits_a_handful_of_sentences() {
     {
         let cfg = in_precision(schedule(40, 3), precision);
         let mut trainer = Trainer::new(&small(variant), &cfg, &data, None, Device::Cpu);
-        trainer.fit(|_| {});
+        trainer.fit(|_| {}).expect("finite");
         let best = trainer.state().best().expect("trained at least one epoch");
         assert_eq!(
             best.dev.overall.f1(),
@@ -165,7 +165,7 @@ fn same_seed_same_numbers_other_seed_other_weights() {
             None,
             Device::Cpu,
         );
-        trainer.fit(|_| {});
+        trainer.fit(|_| {}).expect("finite");
         numbers(&trainer)
     };
     for precision in precisions() {
@@ -191,17 +191,17 @@ fn resumed_run_ends_with_uninterrupted_numbers() {
     let data = tiny_data();
     let cfg = small(Variant::Full);
     let mut straight = Trainer::new(&cfg, &schedule(4, 8), &data, None, Device::Cpu);
-    straight.fit(|_| {});
+    straight.fit(|_| {}).expect("finite");
 
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("checkpoint.pt");
     let mut first = Trainer::new(&cfg, &schedule(4, 8), &data, None, Device::Cpu);
-    first.epoch();
-    first.epoch();
+    first.epoch().expect("finite");
+    first.epoch().expect("finite");
     first.save_checkpoint(&path).expect("checkpoint saved");
     let mut resumed = Trainer::new(&cfg, &schedule(4, 8), &data, None, Device::Cpu);
     resumed.load_checkpoint(&path).expect("checkpoint loaded");
-    resumed.fit(|_| {});
+    resumed.fit(|_| {}).expect("finite");
     assert_eq!(numbers(&resumed), numbers(&straight));
     assert_eq!(resumed.best_predictions(), straight.best_predictions());
 }
@@ -217,13 +217,13 @@ fn checkpoints_are_fp32_and_resume_into_either_precision() {
     let cfg = small(Variant::Full);
     let bf16 = in_precision(schedule(4, 8), Precision::Bf16);
     let mut straight = Trainer::new(&cfg, &bf16, &data, None, Device::Cpu);
-    straight.fit(|_| {});
+    straight.fit(|_| {}).expect("finite");
 
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("checkpoint.pt");
     let mut first = Trainer::new(&cfg, &bf16, &data, None, Device::Cpu);
-    first.epoch();
-    first.epoch();
+    first.epoch().expect("finite");
+    first.epoch().expect("finite");
     first.save_checkpoint(&path).expect("checkpoint saved");
     for (_, t) in Tensor::load_multi(&path).expect("checkpoint reads") {
         assert!(matches!(t.kind(), Kind::Float | Kind::Int64 | Kind::Uint8));
@@ -231,14 +231,14 @@ fn checkpoints_are_fp32_and_resume_into_either_precision() {
     // bf16 → bf16 continues exactly; bf16 → fp32 continues from the same epoch.
     let mut resumed = Trainer::new(&cfg, &bf16, &data, None, Device::Cpu);
     resumed.load_checkpoint(&path).expect("checkpoint loaded");
-    resumed.fit(|_| {});
+    resumed.fit(|_| {}).expect("finite");
     assert_eq!(numbers(&resumed), numbers(&straight));
     let fp32 = in_precision(schedule(4, 8), Precision::Fp32);
     let mut switched = Trainer::new(&cfg, &fp32, &data, None, Device::Cpu);
     switched
         .load_checkpoint(&path)
         .expect("a bf16 checkpoint loads into fp32");
-    switched.fit(|_| {});
+    switched.fit(|_| {}).expect("finite");
     assert_eq!(switched.state().records.len(), 4);
     assert_eq!(numbers(&switched)[..2], numbers(&straight)[..2]);
 }
@@ -268,7 +268,7 @@ fn the_released_details_still_overfit_and_repeat_their_numbers() {
     let data = tiny_data();
     let (model, train) = released_details();
     let mut trainer = Trainer::new(&model, &train, &data, None, Device::Cpu);
-    trainer.fit(|_| {});
+    trainer.fit(|_| {}).expect("finite");
     let best = trainer.state().best().expect("trained");
     assert_eq!(best.dev.overall.f1(), 100.0, "{:?}", best.dev.overall);
 
@@ -276,7 +276,7 @@ fn the_released_details_still_overfit_and_repeat_their_numbers() {
     with_dropout.dropout_layout = atner::config::DropoutLayout::Released;
     let run = || {
         let mut t = Trainer::new(&with_dropout, &schedule(3, 4), &data, None, Device::Cpu);
-        t.fit(|_| {});
+        t.fit(|_| {}).expect("finite");
         numbers(&t)
     };
     assert_eq!(run(), run());
@@ -298,7 +298,7 @@ fn the_released_test_protocol_scores_whole_batches_of_cut_sentences() {
     let mut train = schedule(1, 2);
     train.batch_size = 2; // 7 test sentences: three batches, the seventh not scored
     let mut trainer = Trainer::new(&small(Variant::Baseline), &train, &data, None, Device::Cpu);
-    let record = trainer.epoch().clone();
+    let record = trainer.epoch().expect("finite").clone();
     let released = record.released_test.expect("measured every epoch");
     let scored: Vec<&Encoded> = data.ner_test[..6].iter().collect();
     let entities = |tags: &[i64]| {

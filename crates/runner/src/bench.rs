@@ -152,7 +152,7 @@ pub fn one(case: &Case, threads: usize, device: &str) -> anyhow::Result<()> {
         prepared.embedding.as_deref(),
         device,
     );
-    let record = trainer.epoch().clone();
+    let record = trainer.epoch()?.clone();
     // Every character an epoch's evaluation tags: dev, test, and the released
     // protocol's cut of test (timed in the same `eval_seconds`).
     let released = atner::train::released_cut(&prepared.data.ner_test, cfg.train.batch_size);

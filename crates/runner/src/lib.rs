@@ -15,6 +15,7 @@ pub mod config;
 pub mod dataset;
 pub mod execute;
 pub mod fs;
+pub mod machine;
 pub mod overrides;
 pub mod plan;
 pub mod progress;

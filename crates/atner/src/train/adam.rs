@@ -51,10 +51,13 @@ impl Adam {
     /// outside this batch's graph (the other task's head) has no gradient and is
     /// left alone, as PyTorch does with gradients set to `None`. This also makes
     /// the update depend on nothing but the saved state, so resuming is exact.
-    pub fn backward_step(&mut self, loss: &Tensor) {
+    ///
+    /// Returns the gradients' global norm before clipping; a non-finite norm
+    /// means the step has written non-finite weights (the caller stops).
+    pub fn backward_step(&mut self, loss: &Tensor) -> f64 {
         let params: Vec<&Tensor> = self.params.iter().map(|(_, p)| p).collect();
         let grads = Tensor::run_backward(&[loss], &params, false, false);
-        tch::no_grad(|| self.update(grads.into_iter().map(defined).collect()));
+        tch::no_grad(|| self.update(grads.into_iter().map(defined).collect()))
     }
 
     /// One Adam step (Kingma & Ba, Algorithm 1) after clipping the global norm.
@@ -62,7 +65,7 @@ impl Adam {
     /// Written with in-place calls where libtorch has them: a step makes a few
     /// hundred small calls over the parameters, and their count, not their
     /// arithmetic, is what the optimiser costs.
-    fn update(&mut self, grads: Vec<Option<Tensor>>) {
+    fn update(&mut self, grads: Vec<Option<Tensor>>) -> f64 {
         let norm = global_norm(&grads);
         let scale = if norm > self.clip {
             self.clip / (norm + 1e-6)
@@ -70,7 +73,8 @@ impl Adam {
             1.0
         };
         self.step += 1;
-        let correction1 = 1.0 - BETA1.powi(self.step as i32);
+        let beta1 = crate::killpoint::constant("adam.beta1", BETA1);
+        let correction1 = 1.0 - beta1.powi(self.step as i32);
         let correction2 = 1.0 - BETA2.powi(self.step as i32);
         let step_size = self.lr / correction1;
         let sqrt_correction2 = correction2.sqrt();
@@ -84,13 +88,14 @@ impl Adam {
                 (None, InactiveStep::Adam) => self.params[i].1.zeros_like(),
             };
             let grad = if scale == 1.0 { grad } else { grad * scale };
-            let _ = self.m[i].lerp_(&grad, 1.0 - BETA1);
+            let _ = self.m[i].lerp_(&grad, 1.0 - beta1);
             let _ = self.v[i].lerp_(&grad.square(), 1.0 - BETA2);
             // p ← p − lr/c1 · m / (√(v/c2) + ε)
             let mut denom = self.v[i].sqrt();
             let _ = denom.g_div_scalar_(sqrt_correction2).g_add_scalar_(EPS);
             let _ = self.params[i].1.g_sub_(&(&self.m[i] / &denom * step_size));
         }
+        norm
     }
 }
 

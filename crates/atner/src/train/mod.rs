@@ -14,6 +14,7 @@
 mod adam;
 pub mod batches;
 mod checkpoint;
+pub mod stop;
 
 use std::time::Instant;
 
@@ -24,6 +25,7 @@ use tch::{nn, Device, Kind, Tensor};
 
 pub use adam::Adam;
 pub use checkpoint::CheckpointError;
+pub use stop::{Diverged, EndedBy, Ending};
 
 use crate::config::{ModelConfig, TrainConfig};
 use crate::encode::{Encoded, TagSet};
@@ -86,8 +88,20 @@ impl TrainState {
         self.best_epoch.map(|e| &self.records[e - 1])
     }
 
-    fn epochs_since_best(&self) -> usize {
-        self.records.len() - self.best_epoch.unwrap_or(0)
+    /// Dev F1 of every epoch, the curve early stopping reads.
+    pub fn dev_curve(&self) -> Vec<f64> {
+        self.records.iter().map(|r| r.dev.overall.f1()).collect()
+    }
+
+    /// Which stop condition ends these records under `epochs` and
+    /// `patience`, or `None` if training would go on ([`stop::stopping_point`]).
+    pub fn ending(&self, epochs: usize, patience: usize) -> Option<Ending> {
+        let (_, by) = stop::stopping_point(&self.dev_curve(), epochs, patience)?;
+        Some(Ending {
+            epochs,
+            patience,
+            by,
+        })
     }
 }
 
@@ -151,26 +165,48 @@ impl<'a> Trainer<'a> {
 
     /// Early stopping: out of epochs, or `patience` epochs without a better dev F1.
     pub fn finished(&self) -> bool {
-        self.state.records.len() >= self.cfg.epochs
-            || self.state.epochs_since_best() >= self.cfg.patience
+        self.ending().is_some()
     }
 
-    /// Trains until [`Self::finished`], calling `on_epoch` after each epoch.
-    pub fn fit(&mut self, mut on_epoch: impl FnMut(&Self)) {
+    /// How the run ended under its stop conditions, once it has.
+    pub fn ending(&self) -> Option<Ending> {
+        self.state.ending(self.cfg.epochs, self.cfg.patience)
+    }
+
+    /// Trains until [`Self::finished`], calling `on_epoch` after each epoch;
+    /// a non-finite loss, gradient or weight ends it with [`Diverged`].
+    pub fn fit(&mut self, mut on_epoch: impl FnMut(&Self)) -> Result<(), Diverged> {
         while !self.finished() {
-            self.epoch();
+            self.epoch()?;
             on_epoch(self);
         }
+        Ok(())
     }
 
     /// Trains one epoch, scores dev and test, keeps the best-dev weights.
-    pub fn epoch(&mut self) -> &EpochRecord {
+    pub fn epoch(&mut self) -> Result<&EpochRecord, Diverged> {
         let epoch = self.state.records.len() + 1;
         let mix = self.cfg.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ epoch as u64;
         tch::manual_seed(mix as i64);
         let mut rng = ChaCha8Rng::seed_from_u64(mix);
         let started = Instant::now();
-        let sums = self.train_batches(&mut rng);
+        let sums = self
+            .train_batches(&mut rng)
+            .map_err(|(step, quantity, value)| Diverged {
+                epoch,
+                step,
+                quantity,
+                value,
+            })?;
+        if let Some((name, value)) = first_non_finite_weight(&self.vs) {
+            let quantity = format!("weight {name}");
+            return Err(Diverged {
+                epoch,
+                step: 0,
+                quantity,
+                value,
+            });
+        }
         let train_seconds = started.elapsed().as_secs_f64();
         let started = Instant::now();
         let dev = self.score(&self.data.ner_dev);
@@ -186,10 +222,12 @@ impl<'a> Trainer<'a> {
         record.released_test = Some(released_test);
         self.keep_if_best(&record);
         self.state.records.push(record);
-        self.state.records.last().expect("just pushed")
+        Ok(&self.state.records[epoch - 1])
     }
 
-    fn train_batches(&mut self, rng: &mut ChaCha8Rng) -> LossSums {
+    /// Every batch of one epoch; a non-finite number stops it, naming the
+    /// step (1-based), the quantity and its value.
+    fn train_batches(&mut self, rng: &mut ChaCha8Rng) -> Result<LossSums, (usize, String, f64)> {
         let bs = self.cfg.batch_size;
         let how = self.cfg.batching;
         let ner = batches::training(&self.data.ner_train, bs, how, rng);
@@ -199,27 +237,44 @@ impl<'a> Trainer<'a> {
             Vec::new()
         };
         let mut sums = LossSums::default();
+        let mut step = 0;
         for (i, ids) in ner.iter().enumerate() {
-            self.step(Task::Ner, &self.data.ner_train, ids, &mut sums);
+            step += 1;
+            self.step(Task::Ner, &self.data.ner_train, ids, &mut sums)
+                .map_err(|(q, v)| (step, q, v))?;
             crate::killpoint::reached("train-batch");
             if !cws.is_empty() {
-                self.step(
-                    Task::Cws,
-                    &self.data.cws_train,
-                    &cws[i % cws.len()],
-                    &mut sums,
-                );
+                step += 1;
+                let cws_ids = &cws[i % cws.len()];
+                self.step(Task::Cws, &self.data.cws_train, cws_ids, &mut sums)
+                    .map_err(|(q, v)| (step, q, v))?;
             }
         }
-        sums
+        Ok(sums)
     }
 
-    fn step(&mut self, task: Task, sentences: &[Encoded], ids: &[usize], sums: &mut LossSums) {
+    /// One optimiser step; the losses are read back for the epoch's sums
+    /// anyway, so checking them (and the gradient norm clipping computes)
+    /// costs nothing.
+    fn step(
+        &mut self,
+        task: Task,
+        sentences: &[Encoded],
+        ids: &[usize],
+        sums: &mut LossSums,
+    ) -> Result<(), (String, f64)> {
         let batch = make_batch(sentences, ids, self.vs.device());
         let losses = self.model.losses(task, &batch);
         let total = self.model.total_loss(&losses);
-        self.adam.backward_step(&total);
-        sums.add(task, &losses, &batch);
+        let loss = sums.add(task, &losses, &batch);
+        if let Some(bad) = loss {
+            return Err(bad);
+        }
+        let norm = self.adam.backward_step(&total);
+        if !norm.is_finite() {
+            return Err(("gradient norm".into(), norm));
+        }
+        Ok(())
     }
 
     fn keep_if_best(&mut self, record: &EpochRecord) {
@@ -296,6 +351,20 @@ impl<'a> Trainer<'a> {
     }
 }
 
+/// The first weight (in name order) holding a NaN or an infinity, with
+/// that value; one read-back per weight, once an epoch.
+fn first_non_finite_weight(vs: &nn::VarStore) -> Option<(String, f64)> {
+    sorted_variables(vs).into_iter().find_map(|(name, t)| {
+        let finite = t.isfinite().all().int64_value(&[]) != 0;
+        if finite {
+            return None;
+        }
+        let flat = t.detach().flatten(0, -1).to_kind(Kind::Double);
+        let bad = flat.masked_select(&flat.isfinite().logical_not());
+        Some((name, bad.double_value(&[0])))
+    })
+}
+
 fn sorted_variables(vs: &nn::VarStore) -> Vec<(String, Tensor)> {
     let mut variables: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
     variables.sort_by(|a, b| a.0.cmp(&b.0));
@@ -321,21 +390,33 @@ struct LossSums {
 }
 
 impl LossSums {
-    fn add(&mut self, task: Task, losses: &crate::model::Losses, batch: &Batch) {
+    /// Adds one batch's losses; returns the first non-finite one, by name.
+    fn add(
+        &mut self,
+        task: Task,
+        losses: &crate::model::Losses,
+        batch: &Batch,
+    ) -> Option<(String, f64)> {
         let n = batch.lengths_vec.len();
-        let value = losses.task.double_value(&[]) * n as f64;
-        let slot = match task {
-            Task::Ner => &mut self.ner,
-            Task::Cws => &mut self.cws,
+        let task_loss = losses.task.double_value(&[]);
+        let (slot, name) = match task {
+            Task::Ner => (&mut self.ner, "ner loss"),
+            Task::Cws => (&mut self.cws, "cws loss"),
         };
-        slot.0 += value;
+        slot.0 += task_loss * n as f64;
         slot.1 += n;
+        let mut bad = (!task_loss.is_finite()).then(|| (name.to_string(), task_loss));
         if let Some((adv, correct)) = &losses.adversarial {
-            self.adversarial.0 += adv.double_value(&[]) * n as f64;
+            let adv = adv.double_value(&[]);
+            self.adversarial.0 += adv * n as f64;
             self.adversarial.1 += n;
             self.discriminator_correct += correct.to_kind(Kind::Float).double_value(&[]);
+            if bad.is_none() && !adv.is_finite() {
+                bad = Some(("adversarial loss".into(), adv));
+            }
         }
         self.chars += batch.characters() as u64;
+        bad
     }
 
     fn record(

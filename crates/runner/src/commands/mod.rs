@@ -7,6 +7,8 @@ pub mod collect;
 pub mod data;
 pub mod data_check;
 pub mod eval;
+pub mod fingerprint;
+pub mod migrate;
 pub mod predict;
 pub mod report;
 pub mod run_one;
@@ -47,6 +49,10 @@ pub enum Command {
     /// Copy the finished runs of one results store into another (e.g. the
     /// repository's `results/<experiment>`), without their weights.
     Collect(collect::CollectArgs),
+    /// Move results stores to today's run ids in place, without training.
+    Migrate(migrate::MigrateArgs),
+    /// Print the model code's numerical fingerprint (and compare it with another).
+    Fingerprint(fingerprint::FingerprintArgs),
     /// Paper-style tables (2–5), significance tests and charts from results.
     Report(report::ReportArgs),
     /// Train one planned run of a results store (used by sweeps and Slurm tasks).
@@ -66,6 +72,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status(args) => status::run(&args.results),
         Command::Collect(args) => crate::store::collect::run(&args.from, &args.into),
         Command::Predict(args) => predict::run(&args),
+        Command::Migrate(args) => migrate::run(&args),
+        Command::Fingerprint(args) => fingerprint::run(&args),
         Command::RunOne(args) => run_one::run(&args),
     }
 }

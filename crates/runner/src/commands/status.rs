@@ -14,8 +14,30 @@ pub struct StatusArgs {
     pub results: String,
 }
 
+/// How a finished run ended: `patience, 57 epochs (best 37)` or `budget, …`;
+/// `more under 200/20` when the plan's stop conditions continue it.
+fn ending(store: &Store, s: &RunStatus) -> String {
+    let Ok(result) = crate::store::read_json::<crate::store::RunResult>(
+        &store.run_dir(&s.run.id).join("result.json"),
+    ) else {
+        return String::new();
+    };
+    let by = crate::store::tables::ended_by(&result).map_or("?", |b| b.name());
+    let best = result.state.best_epoch.unwrap_or(0);
+    let train = &s.run.config.train;
+    let more = if store.needs_more(&s.run).unwrap_or(false) {
+        format!("; trains on under {}/{}", train.epochs, train.patience)
+    } else {
+        String::new()
+    };
+    format!(
+        "{by}, {} epochs (best {best}){more}",
+        result.state.records.len()
+    )
+}
+
 /// Prints the status table and a summary line.
-pub fn print(statuses: &[RunStatus]) {
+pub fn print(store: &Store, statuses: &[RunStatus]) {
     let width = super::sweep::variant_width(statuses.iter().map(|s| s.run.config.variant.as_str()));
     println!(
         "{:<16} {:<width$} {:<22} {:<12} detail",
@@ -33,6 +55,7 @@ pub fn print(statuses: &[RunStatus]) {
             RunState::Running {
                 epochs: Some(epochs),
             } => format!("epoch {epochs} of at most {}", s.run.config.train.epochs),
+            RunState::Done => ending(store, s),
             _ => String::new(),
         };
         println!(
@@ -59,6 +82,6 @@ pub fn run(results: &str) -> anyhow::Result<()> {
     let store = Store::at(&root)?;
     let observers = crate::execute::observers();
     let observers: Vec<&dyn Backend> = observers.iter().map(AsRef::as_ref).collect();
-    print(&statuses(&store, true, &observers)?);
+    print(&store, &statuses(&store, true, &observers)?);
     Ok(())
 }

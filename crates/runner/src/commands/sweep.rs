@@ -18,7 +18,7 @@ use crate::execute::local::Local;
 use crate::execute::prepare::records_of;
 use crate::execute::slurm::{SbatchSettings, SlurmOptions};
 use crate::execute::slurm_sweep::Slurm;
-use crate::execute::sweep::sweep;
+use crate::execute::sweep::{sweep, Guard};
 use crate::plan::{check_precision, expand, DataConfig, PlanOptions, PlannedRun};
 use crate::progress::format_duration;
 use crate::spec::ExperimentSpec;
@@ -56,6 +56,11 @@ pub struct SweepArgs {
     /// Print the plan (runs, ids, done or not, estimated time) and train nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Keep runs whose recorded fingerprint this binary does not reproduce
+    /// (the model code changed its numbers without a new CODE_REVISION);
+    /// each adopted run records it and reports show it.
+    #[arg(long)]
+    pub accept_fingerprint: bool,
     /// Where runs train: here (local) or as one Slurm job array (slurm).
     #[arg(long, value_enum, default_value_t = BackendArg::Local)]
     pub backend: BackendArg,
@@ -106,6 +111,7 @@ impl SweepArgs {
             threads: self.threads,
             device: self.device.name().to_string(),
             dry_run: self.dry_run,
+            accept_fingerprint: self.accept_fingerprint,
             slurm: self.slurm()?,
         })
     }
@@ -152,6 +158,7 @@ pub struct SweepRequest {
     pub threads: Option<usize>,
     pub device: String,
     pub dry_run: bool,
+    pub accept_fingerprint: bool,
     /// `Some`: submit to Slurm instead of training here.
     pub slurm: Option<SlurmRequest>,
 }
@@ -211,7 +218,15 @@ pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
         return Ok(());
     }
     let store = Store::open(&results, &spec.name)?;
-    sweep(&store, &runs, backend(request)?.as_ref())?;
+    let device = match request.slurm {
+        None => crate::execute::parse_device(&request.device)?,
+        Some(_) => tch::Device::Cpu,
+    };
+    let guard = Guard {
+        fingerprint: crate::execute::guard::for_plan(&runs, device),
+        accept: request.accept_fingerprint,
+    };
+    sweep(&store, &runs, backend(request)?.as_ref(), &guard)?;
     if request.slurm.is_none() {
         println!(
             "tables: {}/runs.parquet (.csv), {}/epochs.parquet (.csv)",
@@ -355,7 +370,8 @@ fn print_plan(runs: &[PlannedRun], results: &Path) {
     );
     let (mut total, mut unknown, mut pending) = (0.0, 0, 0);
     for run in runs {
-        let done = store.is_done(&run.id);
+        let more = store.needs_more(run).unwrap_or(false);
+        let done = store.is_done(&run.id) && !more;
         let cell: Vec<String> = run.cell.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let time = match (done, estimate(run)) {
             (true, _) => "-".to_string(),
@@ -373,7 +389,11 @@ fn print_plan(runs: &[PlannedRun], results: &Path) {
             run.id,
             run.config.variant,
             cell.join(" "),
-            if done { "yes" } else { "no" },
+            match (done, more) {
+                (true, _) => "yes",
+                (false, true) => "more",
+                (false, false) => "no",
+            },
             time
         );
     }

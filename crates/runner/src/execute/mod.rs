@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod checkpoint;
+pub mod guard;
 pub mod local;
 pub mod prepare;
 pub mod run_one;
@@ -28,6 +29,8 @@ use crate::store::DataSummary;
 /// A finished run.
 pub struct Outcome {
     pub state: TrainState,
+    /// The stop condition that ended it.
+    pub ending: Option<atner::train::Ending>,
     pub vocab: atner::data::Vocab,
     pub tags: TagSet,
     pub predictions: Predictions,
@@ -45,7 +48,8 @@ pub enum Event<'a> {
 
 /// Trains `cfg` on `device`. With `dir`, the run directory, it resumes from the
 /// checkpoint there, checkpoints every epoch and saves the best-dev weights as
-/// `best.pt`; `on_event` sees every epoch as it ends.
+/// `best.pt`; `on_event` sees every epoch as it ends. A diverged run (a
+/// non-finite loss, gradient or weight) is an error naming where.
 pub fn train_run(
     cfg: &RunConfig,
     device: Device,
@@ -68,24 +72,23 @@ pub fn train_run(
         }
     }
     let mut saved = Ok(());
-    trainer.fit(|t| {
-        on_event(Event::Epoch(
-            t.state()
-                .records
-                .last()
-                .expect("an epoch was just recorded"),
-        ));
+    let fitted = trainer.fit(|t| {
+        if let Some(record) = t.state().records.last() {
+            on_event(Event::Epoch(record));
+        }
         if let (Some(dir), Ok(())) = (dir, &saved) {
             saved = checkpoint::save(t, dir);
         }
     });
     saved.context("saving the checkpoint")?;
+    fitted?;
     if let Some(dir) = dir {
         crate::store::write_through_partial(&dir.join("best.pt"), |p| {
             Ok(trainer.save_best_weights(p)?)
         })?;
     }
     Ok(Outcome {
+        ending: trainer.ending(),
         predictions: trainer.best_predictions(),
         state: trainer.state().clone(),
         summary: prepared.summary,

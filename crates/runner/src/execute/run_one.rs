@@ -11,8 +11,11 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::{parse_device, train_run, Event};
+use crate::machine::Machine;
 use crate::plan::PlannedRun;
-use crate::store::{read_json, wait_for_lock, write_json, write_through_partial, RunResult, Store};
+use crate::store::{
+    read_json, wait_for_lock, write_json, write_through_partial, RunResult, Store, Trained,
+};
 
 /// One line of a run's progress on stdout.
 #[derive(Debug, Serialize, Deserialize)]
@@ -62,7 +65,10 @@ fn train(store: &Store, planned: PlannedRun, options: &RunOneOptions) -> anyhow:
     tch::set_num_threads(options.threads as i32);
     let device = parse_device(&options.device)?;
     let dir = store.run_dir(&planned.id);
-    let outcome = train_run(&planned.config, device, Some(&dir), |event| {
+    let current = super::guard::for_run(&planned.config, device);
+    let recorded = super::guard::stamp(&dir, &planned.config, current)?;
+    super::state::clear_failure(&dir)?;
+    let trained = train_run(&planned.config, device, Some(&dir), |event| {
         emit(&match event {
             Event::Epoch(r) => RunEvent::Epoch {
                 epoch: r.epoch,
@@ -72,7 +78,16 @@ fn train(store: &Store, planned: PlannedRun, options: &RunOneOptions) -> anyhow:
             },
             Event::Restarted(reason) => RunEvent::Restarted { reason },
         })
-    })?;
+    });
+    let outcome = match trained {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            if let Some(diverged) = error.downcast_ref::<atner::train::Diverged>() {
+                super::state::record_failure(&dir, "diverged", &diverged.to_string())?;
+            }
+            return Err(error);
+        }
+    };
     write_through_partial(&dir.join("vocab.txt"), |p| Ok(outcome.vocab.save(p)?))?;
     write_json(&dir.join("tags.json"), &outcome.tags)?;
     let result = RunResult {
@@ -84,9 +99,16 @@ fn train(store: &Store, planned: PlannedRun, options: &RunOneOptions) -> anyhow:
         wall_seconds: outcome.wall_seconds,
         device: options.device.clone(),
         threads: options.threads,
+        trained: Trained {
+            ending: outcome.ending,
+            fingerprint: Some(recorded.fingerprint),
+            adopted_from: recorded.adopted_from,
+            machine: Some(Machine::here(options.threads, &options.device)),
+        },
     };
-    store.finish(&result.id, &result, &outcome.predictions)?;
-    super::checkpoint::remove_all(&dir)
+    // The last checkpoint stays (never committed: `collect` leaves it out),
+    // so that a larger budget continues the run from where it stopped.
+    store.finish(&result.id, &result, &outcome.predictions)
 }
 
 /// One JSON line on stdout (for the sweep) and, when it is not an epoch, on

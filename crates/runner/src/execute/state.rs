@@ -65,6 +65,12 @@ fn state_of(store: &Store, id: &str, backend: Option<RunState>, verify: bool) ->
     if let Some(state) = backend {
         return state;
     }
+    if let Ok(failure) = read_json::<Failure>(&dir.join(FAILED)) {
+        return RunState::Failed {
+            reason: format!("{}: {}", failure.kind, failure.message),
+            log_tail: log_tail(&dir.join("train.log"), 5),
+        };
+    }
     let log = log_tail(&dir.join("train.log"), 5);
     if log.last().is_some_and(|l| l.starts_with("error:")) {
         return RunState::Failed {
@@ -76,6 +82,35 @@ fn state_of(store: &Store, id: &str, backend: Option<RunState>, verify: bool) ->
         Some(epochs) => RunState::Interrupted { epochs },
         None => RunState::NotStarted,
     }
+}
+
+/// A run's record of why its last attempt failed (e.g. it diverged); the
+/// next attempt removes it. Reports never read an unfinished run.
+pub const FAILED: &str = "failed.json";
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Failure {
+    kind: String,
+    message: String,
+}
+
+/// Records that the run in `dir` failed, and why.
+pub fn record_failure(dir: &Path, kind: &str, message: &str) -> anyhow::Result<()> {
+    let failure = Failure {
+        kind: kind.to_string(),
+        message: message.to_string(),
+    };
+    crate::store::write_json(&dir.join(FAILED), &failure)
+}
+
+/// Removes the record of an earlier failed attempt, as a new one starts.
+pub fn clear_failure(dir: &Path) -> anyhow::Result<()> {
+    let path = dir.join(FAILED);
+    if path.exists() {
+        std::fs::remove_file(&path)
+            .map_err(|e| anyhow::anyhow!("removing {}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Whether another process holds the lock file at `path`.

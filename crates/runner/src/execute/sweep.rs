@@ -1,21 +1,44 @@
 //! A sweep, whatever trains it: lock the store, record every planned run,
-//! redo corrupted ones, ask which are done or active, and hand the rest to a
+//! redo corrupted ones, check the runs it has against this binary's
+//! fingerprint ([`super::guard`]), reopen finished runs that larger stop
+//! conditions continue, ask which are done or active, and hand the rest to a
 //! [`Backend`].
 
 use super::backend::{Backend, Handout, RunState};
 use super::state::statuses;
 use crate::plan::PlannedRun;
 use crate::store::Store;
+use atner::fingerprint::Fingerprint;
 
-/// Trains every run of `runs` that the store has not finished and no process
-/// or scheduler has in hand.
-pub fn sweep(store: &Store, runs: &[PlannedRun], backend: &dyn Backend) -> anyhow::Result<()> {
+/// The numbers a sweep holds its store's runs to.
+#[derive(Debug, Clone, Default)]
+pub struct Guard {
+    /// This binary's fingerprint for the plan's paths.
+    pub fingerprint: Fingerprint,
+    /// Adopt runs whose recorded fingerprint differs (`--accept-fingerprint`).
+    pub accept: bool,
+}
+
+/// Trains every run of `runs` that the store has not finished (under the
+/// runs' stop conditions) and no process or scheduler has in hand.
+pub fn sweep(
+    store: &Store,
+    runs: &[PlannedRun],
+    backend: &dyn Backend,
+    guard: &Guard,
+) -> anyhow::Result<()> {
     let _lock = store.lock()?;
     for run in runs {
         store.begin(run)?;
     }
     for problem in store.redo_corrupted(runs.iter().map(|r| r.id.as_str()))? {
         eprintln!("warning: {problem}");
+    }
+    super::guard::check(store, runs, &guard.fingerprint, guard.accept)?;
+    for run in runs {
+        if store.needs_more(run)? {
+            store.reopen(&run.id)?;
+        }
     }
     let states = planned_states(store, runs, &[backend])?;
     let pending: Vec<&PlannedRun> = states
@@ -101,7 +124,7 @@ mod tests {
         let lock = std::fs::File::create(store.run_dir("l").join(".lock")).expect("lock file");
         lock.try_lock().expect("locked");
         let fake = Fake::default();
-        sweep(&store, &runs, &fake).expect("sweep");
+        sweep(&store, &runs, &fake, &Guard::default()).expect("sweep");
         assert_eq!(*fake.handed.borrow(), ["f", "n"]);
         assert_eq!(*fake.counts.borrow(), (4, 0, 2));
         // What `runner status` shows: the lock first, then the backend's word.

@@ -327,6 +327,7 @@ mod tests {
             wall_seconds: 1.0,
             device: "cpu".into(),
             threads: 1,
+            trained: Default::default(),
         }
     }
 

@@ -448,6 +448,7 @@ pub(super) mod tests {
             wall_seconds: 1.0,
             device: "cpu".into(),
             threads: 1,
+            trained: Default::default(),
         }
     }
 

@@ -21,7 +21,7 @@ use crate::dataset::fetch::sha256_file;
 const COMPRESSED: [&str; 3] = ["predictions.json", "vocab.txt", "result.json"];
 
 /// Writes `source` xz-compressed to `target`.
-fn compress(source: &std::path::Path, target: &std::path::Path) -> anyhow::Result<()> {
+pub(super) fn compress(source: &std::path::Path, target: &std::path::Path) -> anyhow::Result<()> {
     let bytes = fs::read(source).with_context(|| format!("reading {}", source.display()))?;
     let file =
         fs::File::create(target).with_context(|| format!("creating {}", target.display()))?;
@@ -32,14 +32,14 @@ fn compress(source: &std::path::Path, target: &std::path::Path) -> anyhow::Resul
 }
 
 impl Store {
-    /// Copies every finished run of `from` that this store lacks, weights
-    /// left out, then rewrites this store's tables. A run whose files do not
+    /// Copies every finished run of `from` that this store lacks (or holds
+    /// fewer epochs of), weights left out, then rewrites this store's tables. A run whose files do not
     /// match its `DONE` is refused, naming the file. Returns the copied ids.
     pub fn collect(&self, from: &Store) -> anyhow::Result<Vec<String>> {
         let _lock = self.lock()?;
         let mut copied = Vec::new();
         for id in from.run_ids()? {
-            if !from.is_done(&id) || self.is_done(&id) {
+            if !from.is_done(&id) || (self.is_done(&id) && !self.continued_in(from, &id)?) {
                 continue;
             }
             from.verify(&id)
@@ -49,6 +49,17 @@ impl Store {
         }
         self.write_tables()?;
         Ok(copied)
+    }
+
+    /// Whether `from` holds run `id` trained further than this store's copy
+    /// (a larger budget continued it): the longer run replaces the copy.
+    fn continued_in(&self, from: &Store, id: &str) -> anyhow::Result<bool> {
+        let epochs = |store: &Store| -> anyhow::Result<usize> {
+            let result: super::RunResult =
+                super::read_json(&store.run_dir(id).join("result.json"))?;
+            Ok(result.state.records.len())
+        };
+        Ok(epochs(from)? > epochs(self)?)
     }
 
     /// Copies one run into a staging directory, then renames it into place,

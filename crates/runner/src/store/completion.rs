@@ -69,6 +69,48 @@ impl Store {
         write_json(&dir.join(DONE), &completion)
     }
 
+    /// Rewrites a finished run's `result.json` (or its committed `.xz`
+    /// twin) with `result`, then `DONE` with the new checksum: for records
+    /// that describe a run without changing its numbers (its fingerprint,
+    /// how it ended, its new id).
+    pub fn replace_result(&self, id: &str, result: &RunResult) -> anyhow::Result<()> {
+        let dir = self.run_dir(id);
+        let mut completion = self.completion(id)?;
+        let plain = dir.join("result.json");
+        let packed = super::compressed_twin(&plain);
+        let name = if packed.exists() && !plain.exists() {
+            let staged = dir.join("result.json.staged");
+            write_json(&staged, result)?;
+            super::collect::compress(&staged, &packed)?;
+            fs::remove_file(&staged).with_context(|| format!("removing {}", staged.display()))?;
+            "result.json.xz"
+        } else {
+            write_json(&plain, result)?;
+            "result.json"
+        };
+        completion
+            .sha256
+            .insert(name.to_string(), sha256_file(&dir.join(name))?);
+        write_json(&dir.join(DONE), &completion)
+    }
+
+    /// Makes a finished run unfinished so that it trains on under larger
+    /// stop conditions: its fingerprint moves to the record of a run in
+    /// training, then `DONE` goes. Its last checkpoint, when the store kept
+    /// it, resumes it where it stopped; without one (a collected run) it
+    /// trains from the start, through the same epochs first.
+    pub fn reopen(&self, id: &str) -> anyhow::Result<()> {
+        let dir = self.run_dir(id);
+        let result: RunResult = read_json(&dir.join("result.json"))?;
+        let recorded = super::Recorded {
+            fingerprint: result.trained.fingerprint.unwrap_or_default(),
+            adopted_from: result.trained.adopted_from,
+        };
+        write_json(&dir.join(super::FINGERPRINT), &recorded)?;
+        let done = dir.join(DONE);
+        fs::remove_file(&done).with_context(|| format!("removing {}", done.display()))
+    }
+
     /// The run's `DONE`, parsed.
     pub fn completion(&self, id: &str) -> anyhow::Result<Completion> {
         read_json(&self.run_dir(id).join(DONE))
@@ -170,6 +212,7 @@ pub(super) mod tests {
             wall_seconds: 1.0,
             device: "cpu".into(),
             threads: 1,
+            trained: Default::default(),
         };
         let predictions = Predictions {
             dev: vec![vec!["O".into()]],

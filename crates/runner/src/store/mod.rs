@@ -20,6 +20,7 @@
 
 pub mod collect;
 pub mod completion;
+pub mod migrate;
 pub mod tables;
 
 pub use completion::{DONE, WEIGHTS};
@@ -128,16 +129,29 @@ impl Store {
         self.run_dir(id).join(DONE).exists()
     }
 
-    /// Creates the run's directory with its configuration, if not there yet.
+    /// Creates the run's directory with its configuration, or brings an
+    /// existing one's stop conditions to the plan's (the id hashes
+    /// everything else, so nothing else can differ).
     pub fn begin(&self, run: &PlannedRun) -> anyhow::Result<PathBuf> {
         let dir = self.run_dir(&run.id);
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        // The id hashes the configuration: an existing file already says the same.
         let config = dir.join("config.json");
-        if !config.exists() {
+        let same = config.exists() && read_json::<PlannedRun>(&config).is_ok_and(|c| c == *run);
+        if !same {
             write_json(&config, run)?;
         }
         Ok(dir)
+    }
+
+    /// Whether a finished run must train on to meet `run`'s stop conditions:
+    /// its dev curve reaches neither their patience nor their budget.
+    pub fn needs_more(&self, run: &PlannedRun) -> anyhow::Result<bool> {
+        if !self.is_done(&run.id) {
+            return Ok(false);
+        }
+        let result: RunResult = read_json(&self.run_dir(&run.id).join("result.json"))?;
+        let train = &run.config.train;
+        Ok(result.state.ending(train.epochs, train.patience).is_none())
     }
 
     /// Every finished run's result, in id order; unreadable ones are reported, not hidden.
@@ -229,4 +243,37 @@ pub struct RunResult {
     pub wall_seconds: f64,
     pub device: String,
     pub threads: usize,
+    /// How the run ended, the code numbers and the machine it was trained
+    /// under (absent in runs stored before they were recorded).
+    #[serde(flatten, default)]
+    pub trained: Trained,
+}
+
+/// An unfinished run's fingerprint, written when its training starts.
+pub const FINGERPRINT: &str = "fingerprint.json";
+
+/// What a run recorded of the code that trained it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Recorded {
+    pub fingerprint: atner::fingerprint::Fingerprint,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adopted_from: Option<atner::fingerprint::Fingerprint>,
+}
+
+/// What a finished run records of how it was trained, beyond its configuration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Trained {
+    /// The stop conditions it last trained under, and which one ended it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ending: Option<atner::train::Ending>,
+    /// The model code's fingerprint for this run's paths
+    /// (atner's `fingerprint::relevant_paths`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<atner::fingerprint::Fingerprint>,
+    /// The fingerprint it was trained under, when a sweep adopted it under
+    /// another with `--accept-fingerprint` (reports say so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adopted_from: Option<atner::fingerprint::Fingerprint>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<crate::machine::Machine>,
 }

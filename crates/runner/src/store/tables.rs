@@ -166,6 +166,10 @@ fn as_bool(v: &Value) -> Option<bool> {
     }
 }
 
+fn opt_str(v: Option<&str>) -> Value {
+    v.map_or(Value::Null(Type::Str), s)
+}
+
 fn s(v: impl Into<String>) -> Value {
     Value::Str(v.into())
 }
@@ -236,12 +240,17 @@ fn outcome_columns(r: &RunResult) -> Row {
     let records = &r.state.records;
     let mut row: Row = vec![
         ("epochs_run".into(), Value::Int(records.len() as i64)),
+        ("ended_by".into(), opt_str(ended_by(r).map(|b| b.name()))),
         ("wall_seconds".into(), Value::Float(r.wall_seconds)),
         (
             "train_chars_per_second".into(),
             Value::Float(mean(records.iter().map(EpochRecord::chars_per_second))),
         ),
         ("device".into(), s(&r.device)),
+        (
+            "cpu".into(),
+            opt_str(r.trained.machine.as_ref().map(|m| m.cpu.as_str())),
+        ),
         ("threads".into(), Value::Int(r.threads as i64)),
         ("vocab_size".into(), Value::Int(r.data.vocab_size as i64)),
         (
@@ -264,6 +273,16 @@ fn outcome_columns(r: &RunResult) -> Row {
     }
     row.extend(released_columns(r));
     row
+}
+
+/// Which stop condition ended a run: as recorded, or, for a run stored
+/// before that was recorded, by the rule on its dev curve and its configuration.
+pub fn ended_by(r: &RunResult) -> Option<atner::train::EndedBy> {
+    let train = &r.config.train;
+    r.trained
+        .ending
+        .or_else(|| r.state.ending(train.epochs, train.patience))
+        .map(|e| e.by)
 }
 
 /// The released code's whole protocol (docs/fidelity.md, rows 10–11): its

@@ -1,0 +1,35 @@
+//! `runner migrate RESULTS…`: moves stores to today's run ids in place,
+//! without training (see `store::migrate`).
+
+use std::path::PathBuf;
+
+use crate::store::Store;
+
+#[derive(Debug, clap::Args)]
+pub struct MigrateArgs {
+    /// Results directories, or experiment names (`results/<name>`).
+    #[arg(required = true)]
+    pub results: Vec<String>,
+}
+
+pub fn run(args: &MigrateArgs) -> anyhow::Result<()> {
+    for name in &args.results {
+        let root: PathBuf = crate::report::source::resolve(name)?;
+        let store = Store::at(&root)?;
+        let read = super::sweep::Read::default();
+        let sums = |c: &crate::plan::RunConfig| {
+            super::sweep::data_checksums(&c.data, c.model.transfer.is_some(), &read)
+        };
+        let fingerprint =
+            |c: &crate::plan::RunConfig| crate::execute::guard::for_run(c, tch::Device::Cpu);
+        let done = store.migrate(sums, fingerprint)?;
+        println!(
+            "{}: {} run(s) moved to today's ids, {} already there, {} superseded by a longer run of the same trajectory",
+            root.display(),
+            done.moved.len(),
+            done.kept,
+            done.superseded.len()
+        );
+    }
+    Ok(())
+}
