@@ -13,6 +13,9 @@ pub struct MigrateArgs {
 }
 
 pub fn run(args: &MigrateArgs) -> anyhow::Result<()> {
+    // One thread: the fingerprint a run is stamped with does not depend on
+    // how many cores this machine has.
+    tch::set_num_threads(1);
     for name in &args.results {
         let root: PathBuf = crate::report::source::resolve(name)?;
         let store = Store::at(&root)?;

@@ -111,7 +111,10 @@ impl Store {
         }
         result.trained.ending = result.trained.ending.or(ending);
         if result.trained.fingerprint.is_none() {
-            result.trained.fingerprint = Some(fingerprint(&result.config));
+            // Empty where this machine cannot compute the run's paths (bf16
+            // without native bf16): left unrecorded, for a machine that can.
+            let computed = fingerprint(&result.config);
+            result.trained.fingerprint = (!computed.entries.is_empty()).then_some(computed);
         }
         planned.id = new.to_string();
         result.id = new.to_string();
