@@ -335,3 +335,27 @@ fn the_released_cut_keeps_whole_batches_of_at_most_80_characters() {
     assert_eq!(cut[1].chars, sentences[1].chars[..80]);
     assert_eq!(atner::train::released_cut(&sentences, 6).len(), 0);
 }
+
+/// The fingerprint (atner::fingerprint) is a function of the code: the same
+/// twice in one process, and it exercises every path it names.
+#[test]
+fn the_fingerprint_is_the_same_twice_and_covers_every_path() {
+    use atner::fingerprint::{path, Fingerprint, Settings};
+    let _serial = serial();
+    tch::set_num_threads(1);
+    let first = Fingerprint::compute(Device::Cpu, |_| true);
+    let second = Fingerprint::compute(Device::Cpu, |_| true);
+    assert_eq!(first, second, "same code, same machine, same numbers");
+    for variant in Variant::ALL {
+        for settings in [Settings::Ours, Settings::Released] {
+            let prefix = path(variant, Precision::Fp32, settings);
+            let entry = format!("{prefix}/weights_moved_l1");
+            let moved = first.entries.get(&entry).copied().unwrap_or(0.0);
+            assert!(moved > 0.0, "{entry}: {moved}");
+            assert!(first
+                .entries
+                .contains_key(&format!("{prefix}/initial_dev_tags")));
+        }
+    }
+    assert!(first.entries.keys().any(|k| k.contains("adversarial_loss")));
+}

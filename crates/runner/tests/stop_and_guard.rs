@@ -170,6 +170,25 @@ fn a_diverged_run_fails_is_shown_never_tabulated_and_retried() {
     assert!(log.matches("diverged").count() >= 2, "{log}");
 }
 
+/// Gives every run of `store` the id code revision r7 gave it (the
+/// committed stores are already migrated), so that migrating has work to do.
+fn back_to_r7_ids(store: &Path) {
+    let read = runner::commands::sweep::Read::default();
+    for entry in std::fs::read_dir(store.join("runs"))
+        .expect("runs")
+        .flatten()
+    {
+        let config = std::fs::read_to_string(entry.path().join("config.json")).expect("config");
+        let planned: runner::plan::PlannedRun = serde_json::from_str(&config).expect("json");
+        let c = &planned.config;
+        let sums =
+            runner::commands::sweep::data_checksums(&c.data, c.model.transfer.is_some(), &read)
+                .expect("checksums");
+        let old = runner::store::migrate::r7_id(c, &sums).expect("r7 id");
+        std::fs::rename(entry.path(), store.join("runs").join(old)).expect("rename");
+    }
+}
+
 #[test]
 fn migrate_moves_committed_runs_to_todays_ids_without_training() {
     if !have_data("migrate_moves_committed_runs") {
@@ -178,6 +197,7 @@ fn migrate_moves_committed_runs_to_todays_ids_without_training() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = dir.path().join("weibo-updated");
     copy_dir(&workspace().join("results/weibo-updated"), &store);
+    back_to_r7_ids(&store);
     let before = std::fs::read_dir(store.join("runs")).expect("runs").count();
     let store_arg = store.to_string_lossy().into_owned();
     let migrated = runner(&["migrate", &store_arg]);
@@ -187,7 +207,12 @@ fn migrate_moves_committed_runs_to_todays_ids_without_training() {
         "{}",
         String::from_utf8_lossy(&migrated.stderr)
     );
-    assert!(text.contains("0 already there"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{before} run(s) moved to today's ids, 0 already there"
+        )),
+        "{text}"
+    );
     // The plan of the experiment names exactly the migrated runs.
     let plan = std::process::Command::new(env!("CARGO_BIN_EXE_runner"))
         .current_dir(workspace())
