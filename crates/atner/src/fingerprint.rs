@@ -105,8 +105,9 @@ impl Fingerprint {
                     if !wanted(&prefix) {
                         continue;
                     }
-                    let numbers =
-                        train_path(variant, precision, settings, &data, &embedding, device);
+                    let numbers = crate::killpoint::unarmed(|| {
+                        train_path(variant, precision, settings, &data, &embedding, device)
+                    });
                     for (name, value) in numbers {
                         entries.insert(format!("{prefix}/{name}"), value);
                     }

@@ -219,7 +219,8 @@ fn smoke_sweep_trains_every_cell_and_writes_documented_tables() {
         ] {
             assert!(dir.join(file).is_file(), "{}: no {file}", dir.display());
         }
-        assert!(!dir.join("checkpoint.json").exists(), "{}", dir.display());
+        // The last state is kept, for a larger budget to continue from.
+        assert!(dir.join("checkpoint.json").is_file(), "{}", dir.display());
     }
     let cells: BTreeSet<(String, i64)> = strings(&runs, "variant")
         .into_iter()
@@ -541,18 +542,25 @@ fn dry_run_lists_every_run_and_trains_nothing() {
     assert!(stdout.contains("10 runs, 10 done, 0 to train"), "{stdout}");
 
     // Other cells of the same store: estimated from the finished runs' throughput.
-    let output = sweep(reference, &["--dry-run", "--set", "train.epochs=4"]);
+    let output = sweep(reference, &["--dry-run", "--set", "train.lr=0.002"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let rows = plan_rows(&stdout);
     assert_eq!(rows.len(), 10, "{stdout}");
     for (id, (_, _, done, estimate)) in &rows {
-        assert!(!want.contains_key(id), "more epochs, new id: {id}");
+        assert!(!want.contains_key(id), "another learning rate, same id: {id}");
         assert_eq!(done, "no");
         let seconds = estimate
             .strip_suffix(" s")
             .and_then(|s| s.parse::<f64>().ok());
         assert!(seconds.is_some(), "{id}: estimate {estimate:?}");
     }
+    // A larger budget keeps every id: runs its old budget ended go on.
+    let output = sweep(reference, &["--dry-run", "--set", "train.epochs=4"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let rows = plan_rows(&stdout);
+    assert_eq!(listed(&rows), want, "{stdout}");
+    assert!(rows.values().any(|r| r.2 == "more"), "{stdout}");
+    assert!(rows.values().all(|r| r.2 == "more" || r.2 == "yes"), "{stdout}");
     assert_eq!(
         changed(&before, &snapshot(reference)),
         Vec::<String>::new(),
@@ -627,7 +635,7 @@ fn killed_sweep_resumes_to_the_numbers_of_an_uninterrupted_one() {
         "resumed epochs {resumed:?}:\n{stderr}"
     );
     assert!(run_dir.join("DONE").is_file());
-    assert!(!run_dir.join("checkpoint.json").exists());
+    assert!(run_dir.join("checkpoint.json").is_file(), "the last state is kept");
 
     let (runs, epochs) = tables(&killed);
     let (ref_runs, ref_epochs) = tables(&uninterrupted);

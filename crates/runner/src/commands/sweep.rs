@@ -223,7 +223,7 @@ pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
         Some(_) => tch::Device::Cpu,
     };
     let guard = Guard {
-        fingerprint: crate::execute::guard::for_plan(&runs, device),
+        device,
         accept: request.accept_fingerprint,
     };
     sweep(&store, &runs, backend(request)?.as_ref(), &guard)?;

@@ -8,15 +8,25 @@ use super::backend::{Backend, Handout, RunState};
 use super::state::statuses;
 use crate::plan::PlannedRun;
 use crate::store::Store;
-use atner::fingerprint::Fingerprint;
 
-/// The numbers a sweep holds its store's runs to.
-#[derive(Debug, Clone, Default)]
+/// How a sweep holds its store's runs to this binary's numbers (the
+/// default: on the CPU, adopting nothing).
+#[derive(Debug, Clone, Copy)]
 pub struct Guard {
-    /// This binary's fingerprint for the plan's paths.
-    pub fingerprint: Fingerprint,
+    /// Where this binary's fingerprint for the plan's paths is computed
+    /// (once the store's lock is held: a busy store is refused at once).
+    pub device: tch::Device,
     /// Adopt runs whose recorded fingerprint differs (`--accept-fingerprint`).
     pub accept: bool,
+}
+
+impl Default for Guard {
+    fn default() -> Self {
+        Self {
+            device: tch::Device::Cpu,
+            accept: false,
+        }
+    }
 }
 
 /// Trains every run of `runs` that the store has not finished (under the
@@ -34,7 +44,8 @@ pub fn sweep(
     for problem in store.redo_corrupted(runs.iter().map(|r| r.id.as_str()))? {
         eprintln!("warning: {problem}");
     }
-    super::guard::check(store, runs, &guard.fingerprint, guard.accept)?;
+    let fingerprint = super::guard::for_plan(runs, guard.device);
+    super::guard::check(store, runs, &fingerprint, guard.accept)?;
     for run in runs {
         if store.needs_more(run)? {
             store.reopen(&run.id)?;
