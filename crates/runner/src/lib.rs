@@ -23,6 +23,7 @@ pub mod report;
 pub mod score;
 pub mod shell;
 pub mod spec;
+pub mod stats;
 pub mod store;
 pub mod validate;
 

@@ -179,7 +179,11 @@ fn corrupted_results_are_named_and_only_their_runs_redone() {
     flip_byte(&weights);
     // The second run without the last checkpoint a finished run keeps.
     for entry in std::fs::read_dir(&dirs[1]).expect("run dir").flatten() {
-        if entry.file_name().to_string_lossy().starts_with("checkpoint") {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("checkpoint")
+        {
             std::fs::remove_file(entry.path()).expect("removable");
         }
     }

@@ -125,7 +125,7 @@ fn report_combines_stores_into_tables_significance_and_charts() {
         "(2 more runs of this store are the same runs as in an earlier store and are counted once:",
         "- Schedule: at most 3 epochs, early stopping after 2 epochs",
         "- Device: cpu × 1 threads (18 runs)",
-        "- Compute: 2 min 15 s wall-clock in total over 18 runs (mean 8 s per run)",
+        "- Compute: 2 min 15 s of training and evaluation in total (the epoch records' sum) over 18 runs (mean 8 s per run)",
         "instead of the paper's MSR",
         "50-d word2vec character vectors",
         "named entities only",

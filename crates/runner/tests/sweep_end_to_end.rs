@@ -547,7 +547,10 @@ fn dry_run_lists_every_run_and_trains_nothing() {
     let rows = plan_rows(&stdout);
     assert_eq!(rows.len(), 10, "{stdout}");
     for (id, (_, _, done, estimate)) in &rows {
-        assert!(!want.contains_key(id), "another learning rate, same id: {id}");
+        assert!(
+            !want.contains_key(id),
+            "another learning rate, same id: {id}"
+        );
         assert_eq!(done, "no");
         let seconds = estimate
             .strip_suffix(" s")
@@ -560,7 +563,10 @@ fn dry_run_lists_every_run_and_trains_nothing() {
     let rows = plan_rows(&stdout);
     assert_eq!(listed(&rows), want, "{stdout}");
     assert!(rows.values().any(|r| r.2 == "more"), "{stdout}");
-    assert!(rows.values().all(|r| r.2 == "more" || r.2 == "yes"), "{stdout}");
+    assert!(
+        rows.values().all(|r| r.2 == "more" || r.2 == "yes"),
+        "{stdout}"
+    );
     assert_eq!(
         changed(&before, &snapshot(reference)),
         Vec::<String>::new(),
@@ -635,7 +641,10 @@ fn killed_sweep_resumes_to_the_numbers_of_an_uninterrupted_one() {
         "resumed epochs {resumed:?}:\n{stderr}"
     );
     assert!(run_dir.join("DONE").is_file());
-    assert!(run_dir.join("checkpoint.json").is_file(), "the last state is kept");
+    assert!(
+        run_dir.join("checkpoint.json").is_file(),
+        "the last state is kept"
+    );
 
     let (runs, epochs) = tables(&killed);
     let (ref_runs, ref_epochs) = tables(&uninterrupted);

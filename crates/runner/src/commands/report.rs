@@ -79,11 +79,11 @@ fn run_all(args: &ReportArgs, results: &Path, out: &Path) -> anyhow::Result<()> 
         run_one(args, vec![store.clone()], out.to_path_buf())?;
     }
     let measured = measure(&stores)?;
+    let mut gold = crate::report::significance::Gold::default();
+    let rendered = crate::report::reproduction::render(&measured, &mut gold, out)?;
     let path = out.join("REPRODUCTION.md");
-    crate::store::write_atomic(
-        &path,
-        crate::report::reproduction::render(&measured).as_bytes(),
-    )?;
+    crate::store::write_atomic(&path, rendered.markdown.as_bytes())?;
+    crate::store::write_atomic(&out.join("REPRODUCTION.csv"), rendered.csv.as_bytes())?;
     println!("verdicts: {}", path.display());
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! The reference of a configuration is the configuration of the same dataset
 //! and parts whose variant name is the paper's (`baseline`, `full`, …) and
 //! whose cell is empty; without one, the first configuration of those parts
-//! in name order. The test is [`super::verdict::sign_flip_p`] over the seeds
+//! in name order. The test is [`crate::stats::sign_flip_p`] over the seeds
 //! both have (the seed is the unit), on dev F1 (to decide on) and on test F1
 //! of the dev-selected epoch (to read afterwards).
 
@@ -19,7 +19,7 @@ use super::aggregate::Stat;
 use super::significance::{compare, format_p, runs_where, Comparison, Gold, Split, SystemRuns};
 use super::source::Source;
 use super::tables::{Cell, ColumnGroup, Row, Table};
-use super::verdict::sign_flip_p;
+use crate::stats::sign_flip_p;
 use crate::store::RunResult;
 
 /// What identifies a configuration: dataset label, parts, variant name, cell.

@@ -31,6 +31,7 @@ pub mod figures;
 pub mod paper;
 pub mod provenance;
 pub mod reproduction;
+pub mod sensitivity;
 pub mod significance;
 pub mod source;
 pub mod table;

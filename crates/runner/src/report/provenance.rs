@@ -171,10 +171,16 @@ fn compute_lines(results: &[&RunResult]) -> String {
         "- Device: {}",
         list(devices.iter().map(|(d, n)| format!("{d} ({n} runs)")))
     );
-    let total: f64 = results.iter().map(|r| r.wall_seconds).sum();
+    // The epoch records, not a run's wall clock: a resumed run's wall clock
+    // counts only its last process.
+    let total: f64 = results
+        .iter()
+        .flat_map(|r| &r.state.records)
+        .map(|e| e.train_seconds + e.eval_seconds)
+        .sum();
     let _ = writeln!(
         md,
-        "- Compute: {} wall-clock in total over {} runs (mean {} per run)",
+        "- Compute: {} of training and evaluation in total (the epoch records' sum) over {} runs (mean {} per run)",
         format_duration(total),
         results.len(),
         format_duration(total / results.len() as f64)
@@ -350,7 +356,7 @@ fn data_substitutions(configs: &[&RunConfig]) -> Vec<String> {
         .collect();
     for name in cws {
         items.push(match name.as_str() {
-            "ctb6" => "Auxiliary CWS corpus: **CTB6** (24,416 training sentences, news text) instead of the paper's MSR (SIGHAN 2005), whose training file is not available.".into(),
+            "ctb6" => "Auxiliary CWS corpus: **CTB6** (24,416 training sentences, news text) instead of the paper's MSR (SIGHAN 2005), which is public but not in this project's data mirror.".into(),
             "nlpcc2016" => "Auxiliary CWS corpus: **NLPCC-2016 Weibo** (20,135 sentences, social media) instead of the paper's MSR (SIGHAN 2005).".into(),
             "msr" => "Auxiliary CWS corpus: MSR (SIGHAN 2005), as in the paper.".into(),
             other => format!("Auxiliary CWS corpus: `{other}` instead of the paper's MSR (SIGHAN 2005)."),
@@ -362,7 +368,7 @@ fn data_substitutions(configs: &[&RunConfig]) -> Vec<String> {
         .collect();
     for e in embeddings {
         items.push(match e.as_deref() {
-            Some("char-vec-50") => "Character embeddings: **50-d word2vec character vectors** instead of the paper's 100-d pre-trained vectors (not available); d_e is 50.".into(),
+            Some("char-vec-50") => "Character embeddings: **50-d word2vec character vectors** instead of the paper's 100-d pre-trained vectors (public, but not in this project's data mirror); d_e is 50.".into(),
             Some(other) => format!("Character embeddings: `{other}` instead of the paper's 100-d vectors."),
             None => "Character embeddings: random initialisation (no pre-trained vectors), d_e = 100.".into(),
         });
@@ -415,7 +421,7 @@ fn protocol_items(m: &Measured, configs: &[&RunConfig]) -> Vec<String> {
     items.push("Protocol: the checkpoint is chosen on dev F1 and every test sentence is scored at full length (the released code chooses on test, cuts sentences to 80 characters and drops a last partial test batch); see the released-code view below.".into());
     if let Some(schedule) = schedules(configs) {
         items.push(format!(
-            "Training schedule: {schedule} (set in the experiment file to fit the machine; the paper trains with early stopping on dev and states no epoch budget).",
+            "Training schedule: {schedule} (set in the experiment file to fit the machine; the paper says only that it stops early on NER performance, not on which split, and states no epoch budget; the released code selects its checkpoint on test).",
         ));
     }
     let cut: BTreeSet<usize> = configs

@@ -494,6 +494,15 @@ pub fn per_type(groups: &[Group], dataset: Dataset, selection: Selection) -> Opt
     Some(table)
 }
 
+/// A statistic over fewer runs than its row's n says over how many.
+fn partial(s: super::aggregate::Stat, n: usize) -> Cell {
+    if s.n == n {
+        return Cell::Stat(s);
+    }
+    let spread = s.std.map_or(String::new(), |sd| format!(" ± {sd:.2}"));
+    Cell::Text(format!("{:.2}{spread} ({} of {n} runs)", s.mean, s.n))
+}
+
 /// The protocol gap: test F1 of the dev-selected checkpoint against the best test epoch.
 pub fn protocol_gap(groups: &[Group]) -> Option<Table> {
     // The released code's whole protocol, where runs measured it.
@@ -532,7 +541,10 @@ pub fn protocol_gap(groups: &[Group]) -> Option<Table> {
             Cell::Delta(test.mean - dev.mean),
         ];
         if released {
-            cells.push(g.stat("released_f1").map_or(Cell::Blank, Cell::Stat));
+            cells.push(
+                g.stat("released_f1")
+                    .map_or(Cell::Blank, |s| partial(s, g.n)),
+            );
         }
         table.push(cells, vec![Some(g.n)], false);
     }

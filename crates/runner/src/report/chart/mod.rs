@@ -9,7 +9,7 @@
 //!
 //! This module holds what every chart shares (font, palette, frame, mesh,
 //! legend column, layout, tick formats); each chart is a submodule:
-//! `bars`, `lambda`, `curves` and `precision_recall`.
+//! `bars`, `lambda`, `curves`, `precision_recall` and `forest` (the verdicts).
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -295,10 +295,12 @@ fn spread(s: &Stat) -> f64 {
 // The charts, after the macro they share (macro_rules! are textual).
 mod bars;
 mod curves;
+mod forest;
 mod lambda;
 mod precision_recall;
 
 pub use bars::{ablation_bars, BarGroup, BarPanel};
 pub use curves::{learning_curves, Curve};
+pub use forest::{budget, forest, BudgetSeries, ForestLine, ForestPanel};
 pub use lambda::{lambda_sensitivity, LambdaPoint, LambdaSeries};
 pub use precision_recall::{precision_recall, PrPanel, PrSeries};
