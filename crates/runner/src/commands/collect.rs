@@ -9,4 +9,8 @@ pub struct CollectArgs {
     pub from: PathBuf,
     /// The store to copy them into (created if missing).
     pub into: PathBuf,
+    /// Only the runs of these seeds (e.g. `--seeds 1,2`: seeds every
+    /// variant has finished, so that no paired comparison mixes studies).
+    #[arg(long, value_delimiter = ',')]
+    pub seeds: Vec<u64>,
 }

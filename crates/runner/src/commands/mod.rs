@@ -70,7 +70,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BenchOne(args) => bench::run_one(&args),
         Command::Report(args) => report::run(&args),
         Command::Status(args) => status::run(&args.results),
-        Command::Collect(args) => crate::store::collect::run(&args.from, &args.into),
+        Command::Collect(args) => crate::store::collect::run(&args.from, &args.into, &args.seeds),
         Command::Predict(args) => predict::run(&args),
         Command::Migrate(args) => migrate::run(&args),
         Command::Fingerprint(args) => fingerprint::run(&args),

@@ -76,7 +76,11 @@ fn run_all(args: &ReportArgs, results: &Path, out: &Path) -> anyhow::Result<()> 
         (rank.unwrap_or(paper.len()), p.clone())
     });
     for store in &stores {
-        run_one(args, vec![store.clone()], out.to_path_buf())?;
+        run_one(
+            &per_store(args, store),
+            vec![store.clone()],
+            out.to_path_buf(),
+        )?;
     }
     let measured = measure(&stores)?;
     let mut gold = crate::report::significance::Gold::default();
@@ -86,6 +90,19 @@ fn run_all(args: &ReportArgs, results: &Path, out: &Path) -> anyhow::Result<()> 
     crate::store::write_atomic(&out.join("REPRODUCTION.csv"), rendered.csv.as_bytes())?;
     println!("verdicts: {}", path.display());
     Ok(())
+}
+
+/// `args` for one store of `--all`: named by its directory where that is
+/// not its experiment's name (`results/weibo-converged` of experiment
+/// `weibo` must not overwrite `reports/weibo.md`).
+fn per_store(args: &ReportArgs, store: &Path) -> ReportArgs {
+    let dir = store.file_name().map(|n| n.to_string_lossy().into_owned());
+    let experiment = crate::store::Store::at(store)
+        .and_then(|s| s.experiment())
+        .ok();
+    let mut one = args.clone();
+    one.name = dir.filter(|d| Some(d) != experiment.as_ref());
+    one
 }
 
 fn run_one(args: &ReportArgs, sources: Vec<PathBuf>, out: PathBuf) -> anyhow::Result<()> {

@@ -407,7 +407,7 @@ pub fn table(
         last = Some(*dataset);
     }
     let mut all_notes = vec![format!(
-        "Paired approximate randomization over test sentences, pooled over seeds (A's run with seed s paired with B's run with seed s; units = sentences × seeds): R = {resamples} resamples, random stream ChaCha8 seeded with {seed}; two-sided p = (c + 1) / (R + 1), c = resamples with |ΔF1| ≥ the observed one. F1 A, F1 B and ΔF1 are micro scores over all paired seeds' test sentences; \"per seed\" is the mean ± std over seeds of F1(A) − F1(B), the across-seed spread; \"A > B\" counts the seeds on which A scores higher. No correction for multiple comparisons."
+        "Paired approximate randomization over test sentences, pooled over seeds (A's run with seed s paired with B's run with seed s; units = sentences × seeds): R = {resamples} resamples, random stream ChaCha8 seeded with {seed}; two-sided p = (c + 1) / (R + 1), c = resamples with |ΔF1| ≥ the observed one. F1 A, F1 B and ΔF1 are micro scores over all paired seeds' test sentences; \"per seed\" is the mean ± std over seeds of F1(A) − F1(B), the across-seed spread; \"A > B\" counts the seeds on which A scores higher. No correction for multiple comparisons. Pooling sentences over seeds makes p conditional on these trained models: it ignores how results vary with the seed, so it is evidence that these models differ, not that the method does; the seed-level intervals and the hierarchical bootstrap of REPRODUCTION.md are the evidence about the method."
     )];
     all_notes.extend(notes);
     Table {

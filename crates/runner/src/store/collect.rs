@@ -32,15 +32,23 @@ pub(super) fn compress(source: &std::path::Path, target: &std::path::Path) -> an
 }
 
 impl Store {
-    /// Copies every finished run of `from` that this store lacks (or holds
-    /// fewer epochs of), weights left out, then rewrites this store's tables. A run whose files do not
+    /// Copies every finished run of `from` (of `seeds`, unless empty) that
+    /// this store lacks (or holds fewer epochs of), weights left out, then
+    /// rewrites this store's tables. A run whose files do not
     /// match its `DONE` is refused, naming the file. Returns the copied ids.
-    pub fn collect(&self, from: &Store) -> anyhow::Result<Vec<String>> {
+    pub fn collect(&self, from: &Store, seeds: &[u64]) -> anyhow::Result<Vec<String>> {
         let _lock = self.lock()?;
         let mut copied = Vec::new();
         for id in from.run_ids()? {
             if !from.is_done(&id) || (self.is_done(&id) && !self.continued_in(from, &id)?) {
                 continue;
+            }
+            if !seeds.is_empty() {
+                let planned: crate::plan::PlannedRun =
+                    super::read_json(&from.run_dir(&id).join("config.json"))?;
+                if !seeds.contains(&planned.config.train.seed) {
+                    continue;
+                }
             }
             from.verify(&id)
                 .with_context(|| format!("run {id} of {}", from.root.display()))?;
@@ -109,13 +117,13 @@ impl Store {
 
 /// `runner collect FROM INTO`: the store at `into` is created, for the
 /// experiment of `from`, if it does not exist.
-pub fn run(from: &std::path::Path, into: &std::path::Path) -> anyhow::Result<()> {
+pub fn run(from: &std::path::Path, into: &std::path::Path, seeds: &[u64]) -> anyhow::Result<()> {
     if from == into {
         bail!("{}: collecting a store into itself", from.display());
     }
     let source = Store::at(from)?;
     let target = Store::open(into, &source.experiment()?)?;
-    let copied = target.collect(&source)?;
+    let copied = target.collect(&source, seeds)?;
     let finished = target.finished_runs()?.len();
     println!(
         "{}: {} run(s) copied from {}; {finished} finished run(s) in all, weights not kept",
@@ -144,7 +152,16 @@ mod tests {
         let into_dir = tempfile::tempdir().expect("tempdir");
         let into = Store::open(into_dir.path(), "test").expect("store");
 
-        assert_eq!(into.collect(&from).expect("collected"), ["r1"]);
+        let seed = crate::plan::RunConfig::default().train.seed;
+        let other = seed + 1;
+        assert_eq!(
+            into.collect(&from, &[other]).expect("none"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            into.collect(&from, &[other, seed]).expect("collected"),
+            ["r1"]
+        );
         into.verify("r1").expect("intact without weights");
         assert!(!into.run_dir("r1").join(WEIGHTS).exists());
         let predictions: atner::train::Predictions =
@@ -166,13 +183,16 @@ mod tests {
             "an unfinished run is not copied"
         );
         assert!(into.root.join("runs.csv").exists());
-        assert_eq!(into.collect(&from).expect("again"), Vec::<String>::new());
+        assert_eq!(
+            into.collect(&from, &[]).expect("again"),
+            Vec::<String>::new()
+        );
 
         // Back out of a collected store (a new machine seeding its sweep
         // store from the committed results): the copy verifies too.
         let again_dir = tempfile::tempdir().expect("tempdir");
         let again = Store::open(again_dir.path(), "test").expect("store");
-        assert_eq!(again.collect(&into).expect("collected"), ["r1"]);
+        assert_eq!(again.collect(&into, &[]).expect("collected"), ["r1"]);
         again
             .verify("r1")
             .expect("a collected store's runs collect intact");
@@ -185,7 +205,7 @@ mod tests {
         fs::write(&path, "[]").expect("writable");
         let into_dir = tempfile::tempdir().expect("tempdir");
         let into = Store::open(into_dir.path(), "test").expect("store");
-        let err = format!("{:#}", into.collect(&from).expect_err("refused"));
+        let err = format!("{:#}", into.collect(&from, &[]).expect_err("refused"));
         assert!(err.contains("predictions.json"), "{err}");
         assert!(!into.run_dir("r1").exists());
     }
