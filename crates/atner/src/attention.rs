@@ -11,9 +11,8 @@
 
 use tch::{nn, nn::Module, Kind, Tensor};
 
-use crate::bilstm::xavier;
+use crate::bilstm::{dropout, xavier};
 use crate::config::AttentionForm;
-use crate::model::dropout;
 use crate::precision::{cast, linear};
 
 /// The released code's dropout rate on the attention probabilities.

@@ -115,6 +115,23 @@ pub fn xavier(fan_out: i64, fan_in: i64) -> nn::Init {
     }
 }
 
+/// Inverted dropout: in training, each element is zeroed with probability `p`
+/// and the rest scaled by 1/(1−p). Same as `Tensor::dropout`, but the mask comes
+/// from one uniform draw compared with `p`, which libtorch vectorises; its
+/// Bernoulli sampler draws element by element and cost twice as much here.
+/// Public for `examples/profile_step.rs`, which times it against libtorch's.
+/// Here, below both the model and the attention layer, which use it.
+/// The draw is fp32 whatever the kind of `xs`: libtorch's bf16 sampler is
+/// 2–3× slower, and fp32 keeps a bf16 run's masks those of the fp32 run.
+pub fn dropout(xs: &Tensor, p: f64, train: bool) -> Tensor {
+    if !train || p == 0.0 {
+        return xs.shallow_clone();
+    }
+    let uniform = Tensor::empty(xs.size(), (Kind::Float, xs.device())).uniform_(0.0, 1.0);
+    let keep = uniform.ge(p);
+    xs * keep / (1.0 - p)
+}
+
 /// `[batch, seq]` boolean mask of real (non-padding) positions.
 pub fn length_mask(lengths: &Tensor, seq: i64, device: tch::Device) -> Tensor {
     let positions = Tensor::arange(seq, (Kind::Int64, device)).unsqueeze(0);

@@ -10,6 +10,7 @@ use tch::{nn, Device, Kind, Tensor};
 
 use crate::adversarial::TaskDiscriminator;
 use crate::attention::SelfAttention;
+pub use crate::bilstm::dropout;
 use crate::bilstm::{length_mask, xavier, BiLstm};
 use crate::config::{DropoutLayout, ModelConfig};
 use crate::crf::Crf;
@@ -310,22 +311,6 @@ impl Rates {
             },
         }
     }
-}
-
-/// Inverted dropout: in training, each element is zeroed with probability `p`
-/// and the rest scaled by 1/(1−p). Same as `Tensor::dropout`, but the mask comes
-/// from one uniform draw compared with `p`, which libtorch vectorises; its
-/// Bernoulli sampler draws element by element and cost twice as much here.
-/// Public for `examples/profile_step.rs`, which times it against libtorch's.
-/// The draw is fp32 whatever the kind of `xs`: libtorch's bf16 sampler is
-/// 2–3× slower, and fp32 keeps a bf16 run's masks those of the fp32 run.
-pub fn dropout(xs: &Tensor, p: f64, train: bool) -> Tensor {
-    if !train || p == 0.0 {
-        return xs.shallow_clone();
-    }
-    let uniform = Tensor::empty(xs.size(), (Kind::Float, xs.device())).uniform_(0.0, 1.0);
-    let keep = uniform.ge(p);
-    xs * keep / (1.0 - p)
 }
 
 #[cfg(test)]

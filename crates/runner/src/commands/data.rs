@@ -3,9 +3,7 @@
 
 use std::path::PathBuf;
 
-use atner::data::conll::TagScheme;
-
-use crate::dataset::{fetch_datasets, stats, table, Fetched, Format, Locations, Manifest, Origin};
+use crate::dataset::{fetch_datasets, stats, table, Fetched, Locations, Manifest, Origin};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum DataCommand {
@@ -16,7 +14,7 @@ pub enum DataCommand {
     Stats(StatsArgs),
     /// Read an experiment's data (or data files) as training would: statistics,
     /// or the first problem with file and line.
-    Check(CheckArgs),
+    Check(super::data_check::CheckArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -94,26 +92,4 @@ fn run_stats(args: StatsArgs) -> anyhow::Result<()> {
         print!("{}", table::render(&all));
     }
     Ok(())
-}
-
-#[derive(Debug, clap::Args)]
-pub struct CheckArgs {
-    /// An experiment file (`.toml`), or data files read with --format.
-    #[arg(required = true)]
-    pub inputs: Vec<PathBuf>,
-    /// How the files are written: conll, msra, weibo-original, weibo-updated,
-    /// words, word2vec, word2vec-binary or glove.
-    #[arg(long, default_value = "conll", value_parser = parse_format)]
-    pub format: Format,
-    /// Tag scheme of conll files: auto, bio, iob1, bioes or bmes.
-    #[arg(long, default_value = "auto", value_parser = parse_scheme)]
-    pub scheme: TagScheme,
-}
-
-fn parse_format(text: &str) -> Result<Format, String> {
-    serde_json::from_value(serde_json::Value::String(text.into())).map_err(|e| e.to_string())
-}
-
-fn parse_scheme(text: &str) -> Result<TagScheme, String> {
-    serde_json::from_value(serde_json::Value::String(text.into())).map_err(|e| e.to_string())
 }

@@ -4,18 +4,39 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::bail;
-use atner::data::conll::read_conll;
+use atner::data::conll::{read_conll, TagScheme};
 use atner::data::Corpus;
 
-use super::data::CheckArgs;
 use super::sweep::validated_plan;
 use crate::dataset::check::{check_files, coverage_line, CorpusStats};
 use crate::dataset::{Format, Split};
 use crate::plan::{DataConfig, PlanOptions};
 use crate::spec::ExperimentSpec;
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// An experiment file (`.toml`), or data files read with --format.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// How the files are written: conll, msra, weibo-original, weibo-updated,
+    /// words, word2vec, word2vec-binary or glove.
+    #[arg(long, default_value = "conll", value_parser = parse_format)]
+    pub format: Format,
+    /// Tag scheme of conll files: auto, bio, iob1, bioes or bmes.
+    #[arg(long, default_value = "auto", value_parser = parse_scheme)]
+    pub scheme: TagScheme,
+}
+
+fn parse_format(text: &str) -> Result<Format, String> {
+    serde_json::from_value(serde_json::Value::String(text.into())).map_err(|e| e.to_string())
+}
+
+fn parse_scheme(text: &str) -> Result<TagScheme, String> {
+    serde_json::from_value(serde_json::Value::String(text.into())).map_err(|e| e.to_string())
+}
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<()> {
     let is_experiment = |p: &Path| p.extension().is_some_and(|e| e == "toml");
