@@ -38,6 +38,13 @@ pub struct ExperimentSpec {
     pub grid: BTreeMap<String, Vec<toml::Value>>,
     #[serde(rename = "variant")]
     pub variants: Vec<VariantSpec>,
+    /// The comparisons the experiment exists to decide, which `runner sweep
+    /// --until-decided` spends seeds on.
+    #[serde(default, rename = "claim")]
+    pub claims: Vec<ClaimSpec>,
+    /// How `--until-decided` looks at its claims (default: `DecideSpec`'s).
+    #[serde(default)]
+    pub decide: DecideSpec,
     /// The experiment file's directory, against which relative data paths
     /// (in the file or in `--set`) are resolved; the current directory for
     /// a spec that was not read from a file.
@@ -95,6 +102,43 @@ pub struct VariantSpec {
     /// Per-variant settings, as with `--set`.
     #[serde(default)]
     pub set: BTreeMap<String, toml::Value>,
+}
+
+/// A claim: variant `a` improves on variant `b` (per seed, a's dev-selected
+/// test F1 minus b's), optionally with the effect someone reported.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimSpec {
+    pub a: toml::Spanned<String>,
+    pub b: toml::Spanned<String>,
+    /// The reported delta (e.g. the paper's), which a claim can rule out.
+    #[serde(default)]
+    pub reference: Option<f64>,
+}
+
+/// The planned looks of `--until-decided` (see `stats::sequential`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DecideSpec {
+    /// Error of each claim over all its looks (two-sided).
+    pub alpha: f64,
+    /// Seeds at the first look.
+    pub first: usize,
+    /// Seeds added per round.
+    pub round: usize,
+    /// Seeds at the last look.
+    pub max_seeds: usize,
+}
+
+impl Default for DecideSpec {
+    fn default() -> Self {
+        Self {
+            alpha: 0.05,
+            first: 5,
+            round: 5,
+            max_seeds: 40,
+        }
+    }
 }
 
 /// A switchable part of the model (Table 5's columns).

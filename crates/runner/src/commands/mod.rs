@@ -6,6 +6,7 @@ pub mod bench;
 pub mod collect;
 pub mod data;
 pub mod data_check;
+pub mod decide;
 pub mod eval;
 pub mod fingerprint;
 pub mod migrate;
@@ -65,6 +66,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Data(command) => data::run(command),
         Command::Eval(args) => eval::run(args),
         Command::Train(args) => train::run(&args),
+        Command::Sweep(args) if args.until_decided => decide::run(&args.request()?),
         Command::Sweep(args) => sweep::run(&args.request()?),
         Command::Bench(args) => bench::run(&args),
         Command::BenchOne(args) => bench::run_one(&args),

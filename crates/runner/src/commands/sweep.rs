@@ -56,6 +56,11 @@ pub struct SweepArgs {
     /// Print the plan (runs, ids, done or not, estimated time) and train nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Train seeds in rounds, each round only the variants an unsettled
+    /// claim of the experiment (`[[claim]]`) compares, until every claim is
+    /// settled or `[decide] max_seeds` is reached (see README).
+    #[arg(long)]
+    pub until_decided: bool,
     /// Keep runs whose recorded fingerprint this binary does not reproduce
     /// (the model code changed its numbers without a new CODE_REVISION);
     /// each adopted run records it and reports show it.
@@ -238,7 +243,7 @@ pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
 }
 
 /// Where the request's runs train.
-fn backend(request: &SweepRequest) -> anyhow::Result<Box<dyn Backend>> {
+pub fn backend(request: &SweepRequest) -> anyhow::Result<Box<dyn Backend>> {
     let executable = std::env::current_exe().context("locating the runner binary")?;
     if let Some(slurm) = &request.slurm {
         let options = SlurmOptions {
@@ -346,7 +351,7 @@ fn headline(spec: &ExperimentSpec) -> String {
     line
 }
 
-fn print_plan(runs: &[PlannedRun], results: &Path) {
+pub fn print_plan(runs: &[PlannedRun], results: &Path) {
     let store = Store {
         root: results.to_path_buf(),
     };

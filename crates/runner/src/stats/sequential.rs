@@ -28,7 +28,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use super::{mean_sd, t_quantile};
 
 /// The planned looks and the error spent over them.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Design {
     /// Family error of one claim over all its looks (two-sided).
     pub alpha: f64,
@@ -63,7 +63,8 @@ impl Design {
 }
 
 /// Where a claim stands after a look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum State {
     /// Neither 0 nor the reference is excluded yet; more seeds are planned.
     Open,
@@ -92,7 +93,7 @@ impl State {
 
 /// One look at a claim: its n seeds, mean, spread and interval at level
 /// 1 − α/K.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Look {
     pub n: usize,
     pub mean: f64,

@@ -1,0 +1,307 @@
+//! `runner sweep EXPERIMENT --until-decided`: seeds in rounds until every
+//! claim the experiment declares (`[[claim]]`) is settled.
+//!
+//! The looks are planned by the experiment's `[decide]` table and judged by
+//! `stats::sequential` (Bonferroni boundaries over the planned looks, so a
+//! claim stopped at any look keeps an interval valid at 1 − α). Each round
+//! trains seeds 1…n of only the variants an open claim compares; a claim
+//! settled at a look is not looked at again. After every round the store's
+//! `decisions.json` records the design and each claim's looks, and a table
+//! says where each claim stands and what settling it would cost.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use super::sweep::{self, SweepRequest};
+use crate::execute::sweep::Guard;
+use crate::progress::format_duration;
+use crate::report::verdict::Protocol;
+use crate::spec::ExperimentSpec;
+use crate::stats::sequential::{judge, projected, Design, Look};
+use crate::store::{RunResult, Store};
+
+/// The store's record of a sequential pass.
+pub const DECISIONS: &str = "decisions.json";
+
+/// What `decisions.json` holds: the design and every claim's looks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decisions {
+    pub design: Design,
+    pub claims: Vec<Claim>,
+}
+
+/// One declared claim and its looks so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    pub a: String,
+    pub b: String,
+    pub reference: Option<f64>,
+    pub looks: Vec<Look>,
+}
+
+impl Claim {
+    fn open(&self) -> bool {
+        self.looks.last().is_none_or(|l| !l.state.settled())
+    }
+
+    fn name(&self) -> String {
+        format!("{} vs {}", self.a, self.b)
+    }
+}
+
+pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
+    let file = &request.experiment;
+    let spec = ExperimentSpec::load(file)?;
+    refuse_unsupported(request, &spec)?;
+    let mut decisions = declared(&spec, file)?;
+    for n in decisions.design.looks() {
+        let needed: BTreeSet<String> = decisions
+            .claims
+            .iter()
+            .filter(|c| c.open())
+            .flat_map(|c| [c.a.clone(), c.b.clone()])
+            .collect();
+        if needed.is_empty() {
+            break;
+        }
+        let mut round = request.clone();
+        round.options.seeds = Some((1..=n as u64).collect());
+        round.options.only = needed.into_iter().collect();
+        let (spec, runs, results) = sweep::plan(&round)?;
+        let store = if request.dry_run {
+            Store {
+                root: results.clone(),
+            }
+        } else {
+            Store::open(&results, &spec.name)?
+        };
+        let pending = runs
+            .iter()
+            .any(|r| !store.is_done(&r.id) || store.needs_more(r).unwrap_or(true));
+        // This round's runs only: the store may hold other configurations
+        // of the same variants.
+        let planned: BTreeSet<&str> = runs.iter().map(|r| r.id.as_str()).collect();
+        let finished = store.finished_runs().unwrap_or_default();
+        let scores = scores_of(finished.iter().filter(|r| planned.contains(r.id.as_str())));
+        if request.dry_run && pending {
+            println!("round: seeds 1–{n} of {}", round.options.only.join(", "));
+            sweep::print_plan(&runs, &results);
+            // Claims not looked at yet are projected from the seeds there are.
+            let mut preview = decisions.clone();
+            for claim in preview.claims.iter_mut().filter(|c| c.looks.is_empty()) {
+                let deltas = deltas(&scores, &claim.a, &claim.b, n);
+                claim.looks.extend(provisional(&preview.design, &deltas));
+            }
+            print_table(&preview, &store)?;
+            return Ok(());
+        }
+        if pending {
+            let guard = Guard {
+                device: crate::execute::parse_device(&request.device)?,
+                accept: request.accept_fingerprint,
+            };
+            crate::execute::sweep::sweep(&store, &runs, sweep::backend(request)?.as_ref(), &guard)?;
+        }
+        let finished = store.finished_runs().unwrap_or_default();
+        let scores = scores_of(finished.iter().filter(|r| planned.contains(r.id.as_str())));
+        for claim in decisions.claims.iter_mut().filter(|c| c.open()) {
+            let deltas = deltas(&scores, &claim.a, &claim.b, n);
+            claim.looks = judge(&decisions.design, &deltas, claim.reference);
+        }
+        if !request.dry_run {
+            let json = serde_json::to_vec_pretty(&decisions)?;
+            crate::store::write_atomic(&store.root.join(DECISIONS), &json)?;
+        }
+        println!("after seeds 1–{n}:");
+        print_table(&decisions, &store)?;
+    }
+    Ok(())
+}
+
+/// `--until-decided` chooses the seeds and the variants itself, trains
+/// here, and pairs runs by seed alone.
+fn refuse_unsupported(request: &SweepRequest, spec: &ExperimentSpec) -> anyhow::Result<()> {
+    if request.options.seeds.is_some() || !request.options.only.is_empty() {
+        anyhow::bail!(
+            "--until-decided chooses the seeds and variants itself: drop --seeds and --only"
+        );
+    }
+    if request.slurm.is_some() {
+        anyhow::bail!("--until-decided trains on the local backend only (it looks between rounds)");
+    }
+    if let Some(axis) = spec.grid.keys().find(|k| k.as_str() != "seed") {
+        anyhow::bail!(
+            "{}: --until-decided pairs runs by seed, but the grid also varies {axis:?}",
+            request.experiment.display()
+        );
+    }
+    Ok(())
+}
+
+/// The experiment's design and claims, checked: every claim names two
+/// different variants of the experiment, and the looks make sense.
+pub fn declared(spec: &ExperimentSpec, file: &Path) -> anyhow::Result<Decisions> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let variants: Vec<&str> = spec.variants.iter().map(|v| v.name.as_str()).collect();
+    if spec.claims.is_empty() {
+        anyhow::bail!(
+            "{}: --until-decided needs [[claim]] entries (a, b, reference)",
+            file.display()
+        );
+    }
+    let mut claims = Vec::new();
+    for c in &spec.claims {
+        for name in [&c.a, &c.b] {
+            if !variants.contains(&name.get_ref().as_str()) {
+                anyhow::bail!(
+                    "{}:{}: claim names variant {:?}, not one of {}",
+                    file.display(),
+                    line(name.span().start),
+                    name.get_ref(),
+                    variants.join(", ")
+                );
+            }
+        }
+        if c.a.get_ref() == c.b.get_ref() {
+            anyhow::bail!(
+                "{}:{}: a claim compares two different variants",
+                file.display(),
+                line(c.a.span().start)
+            );
+        }
+        claims.push(Claim {
+            a: c.a.get_ref().clone(),
+            b: c.b.get_ref().clone(),
+            reference: c.reference,
+            looks: Vec::new(),
+        });
+    }
+    Ok(Decisions {
+        design: design(spec, file)?,
+        claims,
+    })
+}
+
+fn design(spec: &ExperimentSpec, file: &Path) -> anyhow::Result<Design> {
+    let d = spec.decide;
+    let problem = if !(d.alpha > 0.0 && d.alpha < 1.0) {
+        Some("alpha must lie in (0, 1)")
+    } else if d.first < 2 {
+        Some("first must be at least 2 (an interval needs two seeds)")
+    } else if d.round < 1 {
+        Some("round must be at least 1")
+    } else if d.max_seeds < d.first {
+        Some("max_seeds must be at least first")
+    } else {
+        None
+    };
+    if let Some(why) = problem {
+        anyhow::bail!("{}: [decide]: {why}", file.display());
+    }
+    Ok(Design {
+        alpha: d.alpha,
+        first: d.first,
+        round: d.round,
+        max_seeds: d.max_seeds,
+    })
+}
+
+/// Where a claim would stand on the seeds there are, before its first
+/// look (at that look's level; never recorded, only shown).
+fn provisional(design: &Design, deltas: &[f64]) -> Option<Look> {
+    let (mean, sd) = crate::stats::mean_sd(deltas)?;
+    let half = design.half_width(deltas.len(), sd);
+    Some(Look {
+        n: deltas.len(),
+        mean,
+        sd,
+        low: mean - half,
+        high: mean + half,
+        state: crate::stats::sequential::State::Open,
+    })
+}
+
+/// Each finished run's dev-selected test F1, by variant and seed.
+fn scores_of<'a>(finished: impl Iterator<Item = &'a RunResult>) -> BTreeMap<(String, u64), f64> {
+    finished
+        .filter_map(|r| {
+            let score = Protocol::DevSelected.score(&r.state)?;
+            Some(((r.config.variant.clone(), r.config.train.seed), score))
+        })
+        .collect()
+}
+
+/// A's score minus B's for seeds 1, 2, … while both have one, at most `n`.
+fn deltas(scores: &BTreeMap<(String, u64), f64>, a: &str, b: &str, n: usize) -> Vec<f64> {
+    (1..=n as u64)
+        .map_while(|s| {
+            let of = |v: &str| scores.get(&(v.to_string(), s)).copied();
+            Some(of(a)? - of(b)?)
+        })
+        .collect()
+}
+
+/// Where each claim stands, and what settling it would take.
+fn print_table(decisions: &Decisions, store: &Store) -> anyhow::Result<()> {
+    let design = &decisions.design;
+    let finished = store.finished_runs().unwrap_or_default();
+    let cost = seconds_per_run(&finished);
+    println!(
+        "{:<32} {:>3} {:>8} {:>20} {:<24} settles at (if it holds)",
+        "claim",
+        "n",
+        "mean",
+        format!("{:.3}% interval", 100.0 * (1.0 - design.level())),
+        "state"
+    );
+    for claim in &decisions.claims {
+        let Some(look) = claim.looks.last() else {
+            println!("{:<32} {:>3} not looked at yet", claim.name(), 0);
+            continue;
+        };
+        let settle = if look.state.settled() {
+            "-".to_string()
+        } else {
+            match projected(design, look, claim.reference) {
+                Some(m) => {
+                    let per_seed = cost(&claim.a) + cost(&claim.b);
+                    format!(
+                        "{m} seeds, ~{} more",
+                        format_duration((m - look.n) as f64 * per_seed)
+                    )
+                }
+                None => format!("not within {} seeds", design.max_seeds),
+            }
+        };
+        println!(
+            "{:<32} {:>3} {:>+8.2} {:>20} {:<24} {settle}",
+            claim.name(),
+            look.n,
+            look.mean,
+            format!("[{:+.2}, {:+.2}]", look.low, look.high),
+            look.state.label()
+        );
+    }
+    Ok(())
+}
+
+/// The mean wall seconds of a variant's finished runs (0 without any).
+fn seconds_per_run(finished: &[RunResult]) -> impl Fn(&str) -> f64 + '_ {
+    move |variant| {
+        let times: Vec<f64> = finished
+            .iter()
+            .filter(|r| r.config.variant == variant)
+            .map(|r| r.wall_seconds)
+            .collect();
+        if times.is_empty() {
+            0.0
+        } else {
+            times.iter().sum::<f64>() / times.len() as f64
+        }
+    }
+}
