@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::Context;
-use serde::{Deserialize, Serialize};
 
 use super::sweep::{self, SweepRequest};
 use crate::execute::sweep::Guard;
@@ -21,36 +20,8 @@ use crate::progress::format_duration;
 use crate::report::verdict::Protocol;
 use crate::spec::ExperimentSpec;
 use crate::stats::sequential::{judge, projected, Design, Look};
+use crate::store::decisions::{Claim, Decisions};
 use crate::store::{RunResult, Store};
-
-/// The store's record of a sequential pass.
-pub const DECISIONS: &str = "decisions.json";
-
-/// What `decisions.json` holds: the design and every claim's looks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Decisions {
-    pub design: Design,
-    pub claims: Vec<Claim>,
-}
-
-/// One declared claim and its looks so far.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Claim {
-    pub a: String,
-    pub b: String,
-    pub reference: Option<f64>,
-    pub looks: Vec<Look>,
-}
-
-impl Claim {
-    fn open(&self) -> bool {
-        self.looks.last().is_none_or(|l| !l.state.settled())
-    }
-
-    fn name(&self) -> String {
-        format!("{} vs {}", self.a, self.b)
-    }
-}
 
 pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
     let file = &request.experiment;
@@ -112,8 +83,7 @@ pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
             claim.looks = judge(&decisions.design, &deltas, claim.reference);
         }
         if !request.dry_run {
-            let json = serde_json::to_vec_pretty(&decisions)?;
-            crate::store::write_atomic(&store.root.join(DECISIONS), &json)?;
+            crate::store::decisions::write(&store.root, &decisions)?;
         }
         println!("after seeds 1–{n}:");
         print_table(&decisions, &store)?;

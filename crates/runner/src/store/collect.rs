@@ -55,6 +55,10 @@ impl Store {
             self.copy_run(from, &id)?;
             copied.push(id);
         }
+        // The record of a sequential pass goes with its runs.
+        if let Some(decisions) = super::decisions::read(&from.root)? {
+            super::decisions::write(&self.root, &decisions)?;
+        }
         self.write_tables()?;
         Ok(copied)
     }

@@ -20,6 +20,7 @@
 
 pub mod collect;
 pub mod completion;
+pub mod decisions;
 pub mod migrate;
 pub mod tables;
 
