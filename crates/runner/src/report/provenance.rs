@@ -171,6 +171,7 @@ fn compute_lines(results: &[&RunResult]) -> String {
         "- Device: {}",
         list(devices.iter().map(|(d, n)| format!("{d} ({n} runs)")))
     );
+    md.push_str(&machines_line(results));
     // The epoch records, not a run's wall clock: a resumed run's wall clock
     // counts only its last process.
     let total: f64 = results
@@ -190,6 +191,24 @@ fn compute_lines(results: &[&RunResult]) -> String {
 }
 
 /// How many sentences each run read, NER and auxiliary CWS.
+/// The machines that trained the runs: the CPU and its flags choose
+/// libtorch's kernels, so runs of one configuration on two machines need
+/// not agree in their last digits.
+fn machines_line(results: &[&RunResult]) -> String {
+    let machines: BTreeMap<String, usize> = results.iter().fold(BTreeMap::new(), |mut acc, r| {
+        let label = r.trained.machine.as_ref().map_or_else(
+            || "not recorded (trained before runs recorded their machine)".to_string(),
+            |m| m.label(),
+        );
+        *acc.entry(label).or_default() += 1;
+        acc
+    });
+    format!(
+        "- Machines: {}\n",
+        list(machines.iter().map(|(m, n)| format!("{m} ({n} runs)")))
+    )
+}
+
 fn sentences_line(results: &[&RunResult]) -> String {
     let mut md = String::new();
     let ner = distinct(results.iter().map(|r| {
@@ -471,6 +490,25 @@ mod tests {
         c.data.ner = Source::Name(ner.into());
         (c.train.epochs, c.train.patience) = (epochs, patience);
         c
+    }
+
+    #[test]
+    fn machines_are_listed_with_their_runs_and_unrecorded_ones_said_so() {
+        let old = crate::report::verdict::tests::full_run("full", 1, &[]);
+        let mut new = old.clone();
+        new.trained.machine = Some(crate::machine::Machine {
+            cpu: "AMD EPYC".into(),
+            flags: vec!["avx2".into()],
+            libtorch: "2.13.0".into(),
+            threads: 1,
+            device: "cpu".into(),
+        });
+        let line = machines_line(&[&old, &new, &new]);
+        assert_eq!(
+            line,
+            "- Machines: AMD EPYC (avx2), libtorch 2.13.0, 1 thread, cpu (2 runs), \
+             not recorded (trained before runs recorded their machine) (1 runs)\n"
+        );
     }
 
     #[test]
