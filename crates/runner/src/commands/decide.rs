@@ -16,10 +16,11 @@ use anyhow::Context;
 
 use super::sweep::{self, SweepRequest};
 use crate::execute::sweep::Guard;
+use crate::plan::PlannedRun;
 use crate::progress::format_duration;
 use crate::report::verdict::Protocol;
 use crate::spec::ExperimentSpec;
-use crate::stats::sequential::{judge, projected, Design, Look};
+use crate::stats::sequential::{judge, projected, Design};
 use crate::store::decisions::{Claim, Decisions};
 use crate::store::{RunResult, Store};
 
@@ -52,21 +53,11 @@ pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
         let pending = runs
             .iter()
             .any(|r| !store.is_done(&r.id) || store.needs_more(r).unwrap_or(true));
-        // This round's runs only: the store may hold other configurations
-        // of the same variants.
-        let planned: BTreeSet<&str> = runs.iter().map(|r| r.id.as_str()).collect();
-        let finished = store.finished_runs().unwrap_or_default();
-        let scores = scores_of(finished.iter().filter(|r| planned.contains(r.id.as_str())));
         if request.dry_run && pending {
             println!("round: seeds 1–{n} of {}", round.options.only.join(", "));
             sweep::print_plan(&runs, &results);
-            // Claims not looked at yet are projected from the seeds there are.
-            let mut preview = decisions.clone();
-            for claim in preview.claims.iter_mut().filter(|c| c.looks.is_empty()) {
-                let deltas = deltas(&scores, &claim.a, &claim.b, n);
-                claim.looks.extend(provisional(&preview.design, &deltas));
-            }
-            print_table(&preview, &store)?;
+            let finished = store.finished_runs().unwrap_or_default();
+            print_table(&preview(&decisions, &finished, &runs, n), &finished);
             return Ok(());
         }
         if pending {
@@ -77,7 +68,7 @@ pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
             crate::execute::sweep::sweep(&store, &runs, sweep::backend(request)?.as_ref(), &guard)?;
         }
         let finished = store.finished_runs().unwrap_or_default();
-        let scores = scores_of(finished.iter().filter(|r| planned.contains(r.id.as_str())));
+        let scores = scores_of(&finished, &runs);
         for claim in decisions.claims.iter_mut().filter(|c| c.open()) {
             let deltas = deltas(&scores, &claim.a, &claim.b, n);
             claim.looks = judge(&decisions.design, &deltas, claim.reference);
@@ -86,7 +77,7 @@ pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
             crate::store::decisions::write(&store.root, &decisions)?;
         }
         println!("after seeds 1–{n}:");
-        print_table(&decisions, &store)?;
+        print_table(&decisions, &finished);
     }
     Ok(())
 }
@@ -181,24 +172,31 @@ fn design(spec: &ExperimentSpec, file: &Path) -> anyhow::Result<Design> {
     })
 }
 
-/// Where a claim would stand on the seeds there are, before its first
-/// look (at that look's level; never recorded, only shown).
-fn provisional(design: &Design, deltas: &[f64]) -> Option<Look> {
-    let (mean, sd) = crate::stats::mean_sd(deltas)?;
-    let half = design.half_width(deltas.len(), sd);
-    Some(Look {
-        n: deltas.len(),
-        mean,
-        sd,
-        low: mean - half,
-        high: mean + half,
-        state: crate::stats::sequential::State::Open,
-    })
+/// The decisions with the claims not looked at yet shown where they would
+/// stand on the seeds there are (at a look's level; never recorded).
+fn preview(
+    decisions: &Decisions,
+    finished: &[RunResult],
+    runs: &[PlannedRun],
+    n: usize,
+) -> Decisions {
+    let scores = scores_of(finished, runs);
+    let mut preview = decisions.clone();
+    for claim in preview.claims.iter_mut().filter(|c| c.looks.is_empty()) {
+        let deltas = deltas(&scores, &claim.a, &claim.b, n);
+        claim.looks.extend(preview.design.look(&deltas));
+    }
+    preview
 }
 
-/// Each finished run's dev-selected test F1, by variant and seed.
-fn scores_of<'a>(finished: impl Iterator<Item = &'a RunResult>) -> BTreeMap<(String, u64), f64> {
+/// The dev-selected test F1 of each finished run of this round's plan, by
+/// variant and seed (the store may hold other configurations of the same
+/// variants).
+fn scores_of(finished: &[RunResult], runs: &[PlannedRun]) -> BTreeMap<(String, u64), f64> {
+    let planned: BTreeSet<&str> = runs.iter().map(|r| r.id.as_str()).collect();
     finished
+        .iter()
+        .filter(|r| planned.contains(r.id.as_str()))
         .filter_map(|r| {
             let score = Protocol::DevSelected.score(&r.state)?;
             Some(((r.config.variant.clone(), r.config.train.seed), score))
@@ -217,10 +215,9 @@ fn deltas(scores: &BTreeMap<(String, u64), f64>, a: &str, b: &str, n: usize) -> 
 }
 
 /// Where each claim stands, and what settling it would take.
-fn print_table(decisions: &Decisions, store: &Store) -> anyhow::Result<()> {
+fn print_table(decisions: &Decisions, finished: &[RunResult]) {
     let design = &decisions.design;
-    let finished = store.finished_runs().unwrap_or_default();
-    let cost = seconds_per_run(&finished);
+    let cost = seconds_per_run(finished);
     println!(
         "{:<32} {:>3} {:>8} {:>20} {:<24} settles at (if it holds)",
         "claim",
@@ -257,7 +254,6 @@ fn print_table(decisions: &Decisions, store: &Store) -> anyhow::Result<()> {
             look.state.label()
         );
     }
-    Ok(())
 }
 
 /// The mean wall seconds of a variant's finished runs (0 without any).

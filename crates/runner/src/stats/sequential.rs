@@ -56,6 +56,22 @@ impl Design {
         self.alpha / self.looks().len() as f64
     }
 
+    /// The interval of all of `deltas` (≥ 2) at a look's level, its state
+    /// still open: what `judge` decides from, and what a preview before the
+    /// first planned look shows.
+    pub fn look(&self, deltas: &[f64]) -> Option<Look> {
+        let (mean, sd) = mean_sd(deltas)?;
+        let half = self.half_width(deltas.len(), sd);
+        Some(Look {
+            n: deltas.len(),
+            mean,
+            sd,
+            low: mean - half,
+            high: mean + half,
+            state: State::Open,
+        })
+    }
+
     /// Half the width of a look's interval at `n` seeds and spread `sd`.
     pub fn half_width(&self, n: usize, sd: f64) -> f64 {
         t_quantile((n.max(2) - 1) as f64, 1.0 - self.level() / 2.0) * sd / (n as f64).sqrt()
@@ -109,32 +125,22 @@ pub struct Look {
 /// result.
 pub fn judge(design: &Design, deltas: &[f64], reference: Option<f64>) -> Vec<Look> {
     let mut looks = Vec::new();
-    let last = design.max_seeds;
     for n in design.looks().into_iter().filter(|n| *n <= deltas.len()) {
-        let Some((mean, sd)) = mean_sd(&deltas[..n]) else {
+        let Some(mut look) = design.look(&deltas[..n]) else {
             continue;
         };
-        let half = design.half_width(n, sd);
-        let (low, high) = (mean - half, mean + half);
-        let excludes = |x: f64| x < low || x > high;
-        let state = if excludes(0.0) {
+        let excludes = |x: f64| x < look.low || x > look.high;
+        look.state = if excludes(0.0) {
             State::Decided
         } else if reference.is_some_and(excludes) {
             State::RuledOut
-        } else if n >= last {
+        } else if n >= design.max_seeds {
             State::Undecided
         } else {
             State::Open
         };
-        looks.push(Look {
-            n,
-            mean,
-            sd,
-            low,
-            high,
-            state,
-        });
-        if state.settled() {
+        looks.push(look);
+        if look.state.settled() {
             break;
         }
     }
