@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod dataset;
 pub mod execute;
+pub mod explain;
 pub mod fs;
 pub mod machine;
 pub mod overrides;

@@ -16,6 +16,15 @@ const ALIASES: [(&str, &str); 6] = [
     ("hidden", "model.hidden"),
 ];
 
+/// The dotted path an alias stands for (`lambda` →
+/// `model.transfer.adversarial.lambda`); any other key is its own.
+pub fn full_path(key: &str) -> &str {
+    ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == key)
+        .map_or(key, |(_, p)| p)
+}
+
 /// Parses `key=value`.
 pub fn parse_assignment(text: &str) -> anyhow::Result<(String, Value)> {
     let (key, value) = text
@@ -41,10 +50,7 @@ pub fn apply<T: Serialize + DeserializeOwned>(
     key: &str,
     value: Value,
 ) -> anyhow::Result<T> {
-    let path = ALIASES
-        .iter()
-        .find(|(alias, _)| *alias == key)
-        .map_or(key, |(_, p)| p);
+    let path = full_path(key);
     let mut tree = serde_json::to_value(target)?;
     let mut node = &mut tree;
     let parts: Vec<&str> = path.split('.').collect();

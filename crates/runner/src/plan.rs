@@ -217,7 +217,7 @@ pub fn expand(
     Ok(runs)
 }
 
-fn selected_variants<'a>(
+pub fn selected_variants<'a>(
     spec: &'a ExperimentSpec,
     only: &[String],
 ) -> anyhow::Result<Vec<&'a VariantSpec>> {
@@ -246,12 +246,46 @@ fn variant_config(
     variant: &VariantSpec,
     set: &[(String, serde_json::Value)],
 ) -> anyhow::Result<RunConfig> {
-    let model = model_config(&spec.model, &variant.parts)
-        .with_context(|| format!("variant {:?}", variant.name))?;
-    let mut config = RunConfig {
+    Ok(variant_stages(spec, variant, set)?.flags)
+}
+
+/// A variant's configuration after each source of settings, in the order
+/// they apply (what `runner sweep --explain` reads to say where each
+/// setting came from).
+#[derive(Debug, Clone)]
+pub struct Stages {
+    /// The variant's parts at every default.
+    pub defaults: RunConfig,
+    /// With the experiment file's `[data]`, `[model]` and `[train]`.
+    pub file: RunConfig,
+    /// The preset in force, and the configuration after it.
+    pub preset: Preset,
+    pub preset_applied: RunConfig,
+    /// With the variant's own `set`.
+    pub variant: RunConfig,
+    /// With `--set`: the variant's configuration before the grid.
+    pub flags: RunConfig,
+}
+
+/// [`Stages`] of one variant.
+pub fn variant_stages(
+    spec: &ExperimentSpec,
+    variant: &VariantSpec,
+    set: &[(String, serde_json::Value)],
+) -> anyhow::Result<Stages> {
+    let of = |defaults: &ModelDefaults| -> anyhow::Result<ModelConfig> {
+        model_config(defaults, &variant.parts)
+            .with_context(|| format!("variant {:?}", variant.name))
+    };
+    let defaults = RunConfig {
+        variant: variant.name.clone(),
+        model: of(&ModelDefaults::default())?,
+        ..RunConfig::default()
+    };
+    let file = RunConfig {
         variant: variant.name.clone(),
         data: spec.data.clone(),
-        model,
+        model: of(&spec.model)?,
         train: spec.train.clone(),
     };
     // A preset first, so that any setting given beside it wins.
@@ -269,18 +303,28 @@ fn variant_config(
         Some(value) => parse_preset(&value)?,
         None => spec.model.preset,
     };
+    let mut config = file.clone();
     apply_preset(&mut config, preset);
+    let preset_applied = config.clone();
     for (key, value) in variant.set.iter().filter(|(k, _)| *k != "preset") {
         config = apply(&config, key, serde_json::to_value(value)?)
             .with_context(|| format!("variant {:?}", variant.name))?;
     }
+    let after_variant = config.clone();
     for (key, value) in set.iter().filter(|(k, _)| k != "preset") {
         if applies(&config, key) {
             config = apply(&config, key, value.clone())
                 .with_context(|| format!("variant {:?}", variant.name))?;
         }
     }
-    Ok(config)
+    Ok(Stages {
+        defaults,
+        file,
+        preset,
+        preset_applied,
+        variant: after_variant,
+        flags: config,
+    })
 }
 
 /// The typed model of a set of parts; combinations the model cannot build are errors.
@@ -332,7 +376,7 @@ pub fn apply_setting(
 /// Whether `key` means something for `config`: λ (`lambda`, or its full path)
 /// weighs the discriminator's loss, so it is passed over for variants without
 /// one, and `--set lambda=0.1` or a λ grid can cover a whole ablation.
-fn applies(config: &RunConfig, key: &str) -> bool {
+pub fn applies(config: &RunConfig, key: &str) -> bool {
     let lambda = ["lambda", "model.transfer.adversarial.lambda"].contains(&key);
     !lambda || config.model.lambda().is_some()
 }

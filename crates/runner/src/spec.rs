@@ -22,11 +22,12 @@ pub struct ExperimentSpec {
     /// prints it above the plan).
     #[serde(default)]
     pub description: String,
-    /// The paper table(s) the experiment's runs feed, e.g. `["table2",
-    /// "table5"]`: stated with the description. The report itself fills every
-    /// table its runs can fill, from the runs alone.
+    /// The paper's tables its report renders, e.g. `["table2", "table5"]`;
+    /// a report never renders one the experiment did not ask for (none by
+    /// default: an own ablation's report shows its comparisons and
+    /// configurations).
     #[serde(default)]
-    pub tables: Vec<String>,
+    pub tables: Vec<PaperTable>,
     #[serde(default)]
     pub data: DataConfig,
     #[serde(default)]
@@ -38,10 +39,11 @@ pub struct ExperimentSpec {
     pub grid: BTreeMap<String, Vec<toml::Value>>,
     #[serde(rename = "variant")]
     pub variants: Vec<VariantSpec>,
-    /// The comparisons the experiment exists to decide, which `runner sweep
-    /// --until-decided` spends seeds on.
-    #[serde(default, rename = "claim")]
-    pub claims: Vec<ClaimSpec>,
+    /// The comparisons the experiment exists to decide: its report's
+    /// comparison table and the claims `runner sweep --until-decided`
+    /// spends seeds on (`[[claim]]` is read as a synonym).
+    #[serde(default, rename = "compare", alias = "claim")]
+    pub compare: Vec<CompareSpec>,
     /// How `--until-decided` looks at its claims (default: `DecideSpec`'s).
     #[serde(default)]
     pub decide: DecideSpec,
@@ -104,11 +106,49 @@ pub struct VariantSpec {
     pub set: BTreeMap<String, toml::Value>,
 }
 
-/// A claim: variant `a` improves on variant `b` (per seed, a's dev-selected
-/// test F1 minus b's), optionally with the effect someone reported.
+/// One of the paper's tables (or the λ chart) an experiment's report renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaperTable {
+    /// Table 2: WeiboNER (original release) against earlier systems.
+    Table2,
+    /// Table 3: WeiboNER (updated release), named and nominal mentions.
+    Table3,
+    /// Table 4: SighanNER (MSRA).
+    Table4,
+    /// Table 5: the ablation, with its charts and paired tests.
+    Table5,
+    /// The λ sensitivity chart (§4.6).
+    Lambda,
+}
+
+impl PaperTable {
+    pub const ALL: [PaperTable; 5] = [
+        PaperTable::Table2,
+        PaperTable::Table3,
+        PaperTable::Table4,
+        PaperTable::Table5,
+        PaperTable::Lambda,
+    ];
+
+    /// The id its files and the report use (`table5`, `lambda`).
+    pub fn id(self) -> &'static str {
+        match self {
+            PaperTable::Table2 => "table2",
+            PaperTable::Table3 => "table3",
+            PaperTable::Table4 => "table4",
+            PaperTable::Table5 => "table5",
+            PaperTable::Lambda => "lambda",
+        }
+    }
+}
+
+/// A comparison: variant `a` against variant `b` (per seed, a's
+/// dev-selected test F1 minus b's), optionally with the effect someone
+/// expects or reported, which the data can rule out.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ClaimSpec {
+pub struct CompareSpec {
     pub a: toml::Spanned<String>,
     pub b: toml::Spanned<String>,
     /// The reported delta (e.g. the paper's), which a claim can rule out.
@@ -168,7 +208,35 @@ impl ExperimentSpec {
             .unwrap_or(Path::new("."));
         spec.base =
             std::path::absolute(dir).with_context(|| format!("resolving {}", dir.display()))?;
+        spec.check_compare(&text)
+            .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
         Ok(spec)
+    }
+
+    /// Every `[[compare]]` names two different variants of the experiment;
+    /// an error starts with the line it is on.
+    pub fn check_compare(&self, text: &str) -> Result<(), String> {
+        let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let variants: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
+        for c in &self.compare {
+            for name in [&c.a, &c.b] {
+                if !variants.contains(&name.get_ref().as_str()) {
+                    return Err(format!(
+                        "{}: compare names variant {:?}, not one of {}",
+                        line(name.span().start),
+                        name.get_ref(),
+                        variants.join(", ")
+                    ));
+                }
+            }
+            if c.a.get_ref() == c.b.get_ref() {
+                return Err(format!(
+                    "{}: a comparison needs two different variants",
+                    line(c.a.span().start)
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

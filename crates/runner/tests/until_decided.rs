@@ -108,7 +108,7 @@ fn a_claim_on_a_variant_the_experiment_lacks_is_refused_with_its_line() {
     assert!(!output.status.success());
     assert!(
         stderr.contains(&format!(
-            "bad.toml:{line}: claim names variant \"self-attentoin\""
+            "bad.toml:{line}: compare names variant \"self-attentoin\""
         )),
         "{stderr}"
     );

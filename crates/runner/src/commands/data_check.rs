@@ -30,7 +30,7 @@ pub struct CheckArgs {
     pub scheme: TagScheme,
 }
 
-fn parse_format(text: &str) -> Result<Format, String> {
+pub fn parse_format(text: &str) -> Result<Format, String> {
     serde_json::from_value(serde_json::Value::String(text.into())).map_err(|e| e.to_string())
 }
 

@@ -1,5 +1,5 @@
 //! `runner sweep EXPERIMENT --until-decided`: seeds in rounds until every
-//! claim the experiment declares (`[[claim]]`) is settled.
+//! comparison the experiment declares (`[[compare]]`) is settled.
 //!
 //! The looks are planned by the experiment's `[decide]` table and judged by
 //! `stats::sequential` (Bonferroni boundaries over the planned looks, so a
@@ -11,8 +11,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-
-use anyhow::Context;
 
 use super::sweep::{self, SweepRequest};
 use crate::execute::sweep::Guard;
@@ -48,7 +46,10 @@ pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
                 root: results.clone(),
             }
         } else {
-            Store::open(&results, &spec.name)?
+            let store = Store::open(&results, &spec.name)?;
+            let explained = crate::explain::explain(&spec, file, &round.options)?;
+            store.record_asks(&sweep::asks(&spec, &explained))?;
+            store
         };
         let pending = runs
             .iter()
@@ -102,46 +103,25 @@ fn refuse_unsupported(request: &SweepRequest, spec: &ExperimentSpec) -> anyhow::
     Ok(())
 }
 
-/// The experiment's design and claims, checked: every claim names two
-/// different variants of the experiment, and the looks make sense.
+/// The experiment's design and claims (its `[[compare]]` entries, whose
+/// variants `ExperimentSpec::load` checked).
 pub fn declared(spec: &ExperimentSpec, file: &Path) -> anyhow::Result<Decisions> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-    let variants: Vec<&str> = spec.variants.iter().map(|v| v.name.as_str()).collect();
-    if spec.claims.is_empty() {
+    if spec.compare.is_empty() {
         anyhow::bail!(
-            "{}: --until-decided needs [[claim]] entries (a, b, reference)",
+            "{}: --until-decided needs [[compare]] entries (a, b, reference)",
             file.display()
         );
     }
-    let mut claims = Vec::new();
-    for c in &spec.claims {
-        for name in [&c.a, &c.b] {
-            if !variants.contains(&name.get_ref().as_str()) {
-                anyhow::bail!(
-                    "{}:{}: claim names variant {:?}, not one of {}",
-                    file.display(),
-                    line(name.span().start),
-                    name.get_ref(),
-                    variants.join(", ")
-                );
-            }
-        }
-        if c.a.get_ref() == c.b.get_ref() {
-            anyhow::bail!(
-                "{}:{}: a claim compares two different variants",
-                file.display(),
-                line(c.a.span().start)
-            );
-        }
-        claims.push(Claim {
+    let claims = spec
+        .compare
+        .iter()
+        .map(|c| Claim {
             a: c.a.get_ref().clone(),
             b: c.b.get_ref().clone(),
             reference: c.reference,
             looks: Vec::new(),
-        });
-    }
+        })
+        .collect();
     Ok(Decisions {
         design: design(spec, file)?,
         claims,

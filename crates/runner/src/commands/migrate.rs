@@ -10,6 +10,11 @@ pub struct MigrateArgs {
     /// Results directories, or experiment names (`results/<name>`).
     #[arg(required = true)]
     pub results: Vec<String>,
+    /// Also record what this experiment file asks its report for (its
+    /// tables and comparisons), as a sweep of it would; for stores made
+    /// before experiments could say. Its name must be the store's.
+    #[arg(long, value_name = "EXPERIMENT.toml")]
+    pub experiment: Option<PathBuf>,
 }
 
 pub fn run(args: &MigrateArgs) -> anyhow::Result<()> {
@@ -25,6 +30,9 @@ pub fn run(args: &MigrateArgs) -> anyhow::Result<()> {
         };
         let fingerprint =
             |c: &crate::plan::RunConfig| crate::execute::guard::for_run(c, tch::Device::Cpu);
+        if let Some(file) = &args.experiment {
+            record_asks(&store, file)?;
+        }
         let done = store.migrate(sums, fingerprint)?;
         println!(
             "{}: {} run(s) moved to today's ids, {} already there, {} superseded by a longer run of the same trajectory",
@@ -35,4 +43,21 @@ pub fn run(args: &MigrateArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Records `file`'s asks in `store`, which must be of the same experiment.
+fn record_asks(store: &Store, file: &std::path::Path) -> anyhow::Result<()> {
+    let spec = crate::spec::ExperimentSpec::load(file)?;
+    let experiment = store.experiment()?;
+    if spec.name != experiment {
+        anyhow::bail!(
+            "--experiment {}: experiment {:?}, but {} holds {experiment:?}",
+            file.display(),
+            spec.name,
+            store.root.display()
+        );
+    }
+    let options = crate::plan::PlanOptions::default();
+    let explained = crate::explain::explain(&spec, file, &options)?;
+    store.record_asks(&super::sweep::asks(&spec, &explained))
 }

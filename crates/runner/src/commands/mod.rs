@@ -9,6 +9,7 @@ pub mod data_check;
 pub mod decide;
 pub mod eval;
 pub mod fingerprint;
+pub mod init;
 pub mod migrate;
 pub mod predict;
 pub mod report;
@@ -36,6 +37,9 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Train one configuration and print its dev and test P/R/F1.
     Train(train::TrainArgs),
+    /// Start an experiment on your own corpora: a commented file with the
+    /// shipped schedule and the paper's five variants, its data checked.
+    Init(init::InitArgs),
     /// Train every cell of an experiment file that the results store lacks.
     Sweep(sweep::SweepArgs),
     /// Measure training and evaluation throughput of every variant (BENCHMARKS.md).
@@ -66,6 +70,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Data(command) => data::run(command),
         Command::Eval(args) => eval::run(args),
         Command::Train(args) => train::run(&args),
+        Command::Init(args) => init::run(&args),
         Command::Sweep(args) if args.until_decided => decide::run(&args.request()?),
         Command::Sweep(args) => sweep::run(&args.request()?),
         Command::Bench(args) => bench::run(&args),

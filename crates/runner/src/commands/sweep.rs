@@ -22,7 +22,7 @@ use crate::execute::sweep::{sweep, Guard};
 use crate::plan::{check_precision, expand, DataConfig, PlanOptions, PlannedRun};
 use crate::progress::format_duration;
 use crate::spec::ExperimentSpec;
-use crate::store::{read_json, RunResult, Store};
+use crate::store::{read_json, Asks, Comparison, RunResult, Store};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -56,8 +56,12 @@ pub struct SweepArgs {
     /// Print the plan (runs, ids, done or not, estimated time) and train nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: every effective setting of each variant and where it
+    /// came from (default, file line, preset, the variant's set, --set, grid).
+    #[arg(long, requires = "dry_run")]
+    pub explain: bool,
     /// Train seeds in rounds, each round only the variants an unsettled
-    /// claim of the experiment (`[[claim]]`) compares, until every claim is
+    /// comparison of the experiment (`[[compare]]`) needs, until every one is
     /// settled or `[decide] max_seeds` is reached (see README).
     #[arg(long)]
     pub until_decided: bool,
@@ -116,6 +120,7 @@ impl SweepArgs {
             threads: self.threads,
             device: self.device.name().to_string(),
             dry_run: self.dry_run,
+            explain: self.explain,
             accept_fingerprint: self.accept_fingerprint,
             slurm: self.slurm()?,
         })
@@ -163,6 +168,8 @@ pub struct SweepRequest {
     pub threads: Option<usize>,
     pub device: String,
     pub dry_run: bool,
+    /// Print where each setting came from (with `dry_run`).
+    pub explain: bool,
     pub accept_fingerprint: bool,
     /// `Some`: submit to Slurm instead of training here.
     pub slurm: Option<SlurmRequest>,
@@ -214,15 +221,23 @@ pub fn validated_plan(
 
 pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
     let (spec, runs, results) = plan(request)?;
+    let explained = crate::explain::explain(&spec, &request.experiment, &request.options)?;
+    let asks = asks(&spec, &explained);
     if request.dry_run {
         if results.join("store.json").exists() {
             Store::at(&results)?; // refuses a store of another format
         }
         println!("{}", headline(&spec));
+        if request.explain {
+            print!("{}", crate::explain::render(&explained));
+        }
+        print_notes(&asks);
         print_plan(&runs, &results);
         return Ok(());
     }
+    print_notes(&asks);
     let store = Store::open(&results, &spec.name)?;
+    store.record_asks(&asks)?;
     let device = match request.slurm {
         None => crate::execute::parse_device(&request.device)?,
         Some(_) => tch::Device::Cpu,
@@ -240,6 +255,31 @@ pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// What the experiment asks its report for, with the preset's overrides
+/// of its file.
+pub fn asks(spec: &ExperimentSpec, explained: &[crate::explain::Explained]) -> Asks {
+    Asks {
+        tables: spec.tables.clone(),
+        compare: spec
+            .compare
+            .iter()
+            .map(|c| Comparison {
+                a: c.a.get_ref().clone(),
+                b: c.b.get_ref().clone(),
+                reference: c.reference,
+            })
+            .collect(),
+        overridden: crate::explain::overrides(explained),
+    }
+}
+
+/// A preset that replaces a value the file states says so before anything trains.
+fn print_notes(asks: &Asks) {
+    for o in &asks.overridden {
+        println!("note: {o}");
+    }
 }
 
 /// Where the request's runs train.
@@ -346,7 +386,8 @@ fn headline(spec: &ExperimentSpec) -> String {
         line.push_str(&format!(": {}", spec.description));
     }
     if !spec.tables.is_empty() {
-        line.push_str(&format!(" (paper tables: {})", spec.tables.join(", ")));
+        let ids: Vec<&str> = spec.tables.iter().map(|t| t.id()).collect();
+        line.push_str(&format!(" (paper tables: {})", ids.join(", ")));
     }
     line
 }

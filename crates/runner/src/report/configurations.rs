@@ -335,6 +335,7 @@ mod tests {
         Source {
             root: "results/x".into(),
             experiment: "x".into(),
+            asks: None,
             runs: polars::prelude::DataFrame::empty(),
             epochs: polars::prelude::DataFrame::empty(),
             results,

@@ -1,7 +1,7 @@
 //! The Markdown report: the tables and charts in the paper's order, after
 //! [`provenance`]'s account of how they were produced.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -11,12 +11,15 @@ use super::provenance;
 use super::tables::{self, Table};
 use super::{Measured, ReportRequest};
 use crate::dataset::locations::shown_path;
+use crate::spec::PaperTable;
 
 /// Everything the report document shows.
 pub struct Document<'a> {
     pub name: &'a str,
     pub request: &'a ReportRequest,
     pub measured: &'a Measured,
+    /// The paper's tables and charts the experiments ask for.
+    pub requested: &'a BTreeSet<PaperTable>,
     /// Selection suffix (`""`, `-test-selected`) → Tables 5, 2, 3, 4.
     pub paper_tables: &'a BTreeMap<&'static str, Vec<Table>>,
     pub extra_tables: &'a [Table],
@@ -35,7 +38,11 @@ pub fn render(doc: &Document) -> String {
     let mut md = intro(doc);
     md.push_str(&provenance::provenance(doc.measured, &doc.request.command));
     md.push_str(&provenance::substitutions(doc.measured));
-    md.push_str(&ablation_section(doc));
+    md.push_str(&provenance::overridden(doc.measured));
+    md.push_str(&comparisons_section(doc));
+    if doc.requested.contains(&PaperTable::Table5) {
+        md.push_str(&ablation_section(doc));
+    }
     md.push_str(&paper_table_sections(doc));
     md.push_str(&released_section(doc));
     md.push_str(&closing_sections(doc));
@@ -78,6 +85,18 @@ fn intro(doc: &Document) -> String {
     md
 }
 
+/// The experiment's own comparisons (`[[compare]]`), when it declares some.
+fn comparisons_section(doc: &Document) -> String {
+    let Some(t) = doc.extra_tables.iter().find(|t| t.id == "comparisons") else {
+        return String::new();
+    };
+    let mut md = String::from("## Comparisons\n\n");
+    md.push_str(&t.markdown());
+    md.push('\n');
+    md.push_str(&files_line(doc, t));
+    md
+}
+
 /// Table 5, its charts and the paired tests.
 fn ablation_section(doc: &Document) -> String {
     let mut md = String::new();
@@ -112,7 +131,10 @@ fn paper_table_sections(doc: &Document) -> String {
     let mut md = String::new();
     if let Some(t) = doc.extra_tables.iter().find(|t| t.id == "configurations") {
         md.push_str("## Every configuration\n\n");
-        md.push_str("These runs hold several configurations of the same parts (a preset, a setting, a grid value): the paper's tables above average them per variant, this table keeps them apart.\n\n");
+        md.push_str(match doc.paper_tables[""].is_empty() {
+            true => "These runs hold several configurations of the same parts (a preset, a setting, a grid value): this table keeps them apart.\n\n",
+            false => "These runs hold several configurations of the same parts (a preset, a setting, a grid value): the paper's tables above average them per variant, this table keeps them apart.\n\n",
+        });
         md.push_str(&t.markdown());
         md.push('\n');
         md.push_str(&files_line(doc, t));
@@ -156,6 +178,9 @@ fn released_section(doc: &Document) -> String {
         md.push_str(&gap.markdown());
         md.push('\n');
     }
+    if test.is_empty() && gap_absent(doc) {
+        return String::new();
+    }
     for t in test {
         if t.has_measured() {
             md.push_str(&t.markdown());
@@ -163,11 +188,16 @@ fn released_section(doc: &Document) -> String {
             md.push_str(&files_line(doc, t));
         }
     }
-    if !test.iter().any(Table::has_measured) {
+    if !test.is_empty() && !test.iter().any(Table::has_measured) {
         md.push_str("No measured rows under this protocol either.\n\n");
     }
 
     md
+}
+
+/// Whether the report has no protocol-gap table (runs of none of the paper's variants).
+fn gap_absent(doc: &Document) -> bool {
+    !doc.extra_tables.iter().any(|t| t.id == "protocol-gap")
 }
 
 /// Per-type scores, the remaining charts and where the files are.
@@ -186,12 +216,14 @@ fn closing_sections(doc: &Document) -> String {
             md.push('\n');
         }
     }
+    let lambda = doc.requested.contains(&PaperTable::Lambda);
     for (section, heading) in [
         (Section::Lambda, "λ sensitivity"),
         (Section::Learning, "Learning curves"),
         (Section::PrecisionRecall, "Precision and recall"),
     ] {
-        if doc.charts.iter().any(|c| c.section == section) {
+        let asked = section != Section::Lambda || lambda;
+        if asked && doc.charts.iter().any(|c| c.section == section) {
             let _ = writeln!(md, "## {heading}\n");
             embed(&mut md, doc, section);
         }

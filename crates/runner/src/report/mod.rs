@@ -25,6 +25,7 @@
 
 pub mod aggregate;
 pub mod chart;
+pub mod comparisons;
 pub mod configurations;
 pub mod document;
 pub mod figures;
@@ -38,13 +39,14 @@ pub mod table;
 pub mod tables;
 pub mod verdict;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use atner::config::Variant;
 use polars::prelude::{CsvWriter, DataFrame, SerWriter};
 
+use crate::spec::PaperTable;
 use aggregate::Group;
 use paper::Dataset;
 use significance::{Comparison, SystemRuns};
@@ -148,13 +150,17 @@ pub fn report(mut request: ReportRequest) -> anyhow::Result<Written> {
     let dir = request.out.join(&name);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut files = Vec::new();
-    let paper_tables = write_paper_tables(&measured, &dir, &mut files)?;
+    let requested = requested(&measured);
+    let paper_tables = write_paper_tables(&measured, &requested, &dir, &mut files)?;
     let extra_tables = extra_tables(&measured);
     for t in &extra_tables {
         files.extend(write_table(&dir, t)?);
     }
     let (significance, dev_randomization) = match &mut request.significance {
-        Some(options) => paired_tests(&measured, options, &dir, &mut files)?,
+        Some(options) => {
+            let table5 = requested.contains(&PaperTable::Table5);
+            paired_tests(&measured, options, table5, &dir, &mut files)?
+        }
         None => (None, None),
     };
     files.extend(write_summary(&measured, &dir)?);
@@ -166,6 +172,7 @@ pub fn report(mut request: ReportRequest) -> anyhow::Result<Written> {
         name: &name,
         request: &request,
         measured: &measured,
+        requested: &requested,
         paper_tables: &paper_tables,
         extra_tables: &extra_tables,
         significance: significance.as_ref(),
@@ -213,10 +220,14 @@ type Tested<T> = Option<Result<T, String>>;
 fn paired_tests(
     measured: &Measured,
     options: &mut SignificanceOptions,
+    table5: bool,
     dir: &Path,
     files: &mut Vec<PathBuf>,
 ) -> anyhow::Result<(Tested<Option<Table>>, Tested<Table>)> {
-    let table5 = significance_table(measured, options);
+    let table5 = match table5 {
+        true => significance_table(measured, options),
+        false => Ok(None),
+    };
     if let Ok(Some(t)) = &table5 {
         files.extend(write_table(dir, t)?);
     }
@@ -232,9 +243,23 @@ fn paired_tests(
     ))
 }
 
-/// The paper's tables under both selections, written; by selection suffix.
+/// The paper's tables (and charts) the sources' experiments ask for: every
+/// one when some store predates experiments saying (no `asks` record).
+pub fn requested(measured: &Measured) -> BTreeSet<PaperTable> {
+    let mut asked = BTreeSet::new();
+    for source in &measured.sources {
+        match &source.asks {
+            Some(asks) => asked.extend(asks.tables.iter().copied()),
+            None => return PaperTable::ALL.into_iter().collect(),
+        }
+    }
+    asked
+}
+
+/// The requested paper tables under both selections, written; by selection suffix.
 fn write_paper_tables(
     measured: &Measured,
+    requested: &BTreeSet<PaperTable>,
     dir: &Path,
     files: &mut Vec<PathBuf>,
 ) -> anyhow::Result<BTreeMap<&'static str, Vec<Table>>> {
@@ -242,6 +267,7 @@ fn write_paper_tables(
     for selection in [Selection::Dev, Selection::Test] {
         let built: Vec<Table> = tables::PAPER_TABLES
             .iter()
+            .filter(|p| requested.iter().any(|r| r.id() == p.id))
             .map(|p| (p.build)(&measured.groups, selection))
             .collect();
         for t in &built {
@@ -260,6 +286,7 @@ fn extra_tables(measured: &Measured) -> Vec<Table> {
         .filter_map(|d| tables::per_type(&measured.groups, d, Selection::Dev));
     per_type
         .chain(tables::protocol_gap(&measured.groups))
+        .chain(comparisons::table(&measured.sources))
         .chain(configurations::table(&measured.sources))
         .collect()
 }

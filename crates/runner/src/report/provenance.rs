@@ -346,6 +346,26 @@ pub fn substitutions(m: &Measured) -> String {
     substitutions_where(m, |_| true)
 }
 
+/// The settings a preset replaced in an experiment file, as the sweep that
+/// trained the runs recorded them (nothing when there are none).
+pub fn overridden(m: &Measured) -> String {
+    let lines: BTreeSet<&String> = m
+        .sources
+        .iter()
+        .filter_map(|s| s.asks.as_ref())
+        .flat_map(|a| &a.overridden)
+        .collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut md = String::from("## Settings a preset replaced\n\nThe experiment file states these values, and the preset its variants train under replaced them (`runner sweep --dry-run --explain` shows every setting and its source):\n\n");
+    for line in lines {
+        let _ = writeln!(md, "- {line}");
+    }
+    md.push('\n');
+    md
+}
+
 /// [`substitutions`] of the runs `keep` accepts (REPRODUCTION.md: the runs
 /// its verdicts read).
 pub fn substitutions_where(m: &Measured, keep: impl Fn(&RunResult) -> bool) -> String {

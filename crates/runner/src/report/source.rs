@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use polars::prelude::*;
 
-use crate::store::{read_json, RunResult, Store};
+use crate::store::{RunResult, Store};
 
 /// One results store, loaded.
 #[derive(Debug, Clone)]
@@ -17,6 +17,9 @@ pub struct Source {
     pub root: PathBuf,
     /// The experiment name recorded in `store.json`.
     pub experiment: String,
+    /// What its experiment asks the report for (`None`: a store made before
+    /// experiments could say; its report renders every paper table).
+    pub asks: Option<crate::store::Asks>,
     pub runs: DataFrame,
     pub epochs: DataFrame,
     /// Every finished run's result, in id order.
@@ -47,11 +50,6 @@ impl Source {
     }
 }
 
-#[derive(serde::Deserialize)]
-struct StoreInfo {
-    experiment: String,
-}
-
 /// An experiment name (`weibo` → `<workspace>/results/weibo`) or a results directory.
 pub fn resolve(arg: &str) -> anyhow::Result<PathBuf> {
     let path = Path::new(arg);
@@ -80,7 +78,6 @@ pub fn resolve(arg: &str) -> anyhow::Result<PathBuf> {
 /// Loads the store at `root`. A store without finished runs loads as empty tables.
 pub fn load(root: &Path) -> anyhow::Result<Source> {
     let store = Store::at(root)?;
-    let info: StoreInfo = read_json(&root.join("store.json"))?;
     let results = store.finished_runs()?;
     let mut revisions = BTreeMap::new();
     for r in &results {
@@ -101,7 +98,8 @@ pub fn load(root: &Path) -> anyhow::Result<Source> {
     let epochs = restrict(&epochs, &results)?;
     Ok(Source {
         root: root.to_path_buf(),
-        experiment: info.experiment,
+        experiment: store.experiment()?,
+        asks: store.asks()?,
         runs,
         epochs,
         results,

@@ -55,9 +55,13 @@ impl Store {
             self.copy_run(from, &id)?;
             copied.push(id);
         }
-        // The record of a sequential pass goes with its runs.
+        // The record of a sequential pass, and what the experiment asks its
+        // report for, go with its runs.
         if let Some(decisions) = super::decisions::read(&from.root)? {
             super::decisions::write(&self.root, &decisions)?;
+        }
+        if let Some(asks) = from.asks()? {
+            self.record_asks(&asks)?;
         }
         self.write_tables()?;
         Ok(copied)

@@ -48,6 +48,30 @@ struct StoreInfo {
     format: u32,
     #[serde(default)]
     experiment: String,
+    /// What the experiment asks its report for, as its last sweep read it
+    /// (absent in stores made before experiments could say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    asks: Option<Asks>,
+}
+
+/// What an experiment asks its report to show: the paper's tables it
+/// feeds, the comparisons it declares, and the settings a preset overrode
+/// in its file (which the report's provenance states).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Asks {
+    pub tables: Vec<crate::spec::PaperTable>,
+    pub compare: Vec<Comparison>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overridden: Vec<String>,
+}
+
+/// One `[[compare]]` of the experiment: variant `a` against variant `b`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub a: String,
+    pub b: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<f64>,
 }
 
 /// An experiment's results directory.
@@ -77,6 +101,7 @@ impl Store {
             let info = StoreInfo {
                 format: STORE_FORMAT,
                 experiment: experiment.to_string(),
+                asks: None,
             };
             write_json(&info_path, &info)?;
         }
@@ -97,6 +122,25 @@ impl Store {
     pub fn experiment(&self) -> anyhow::Result<String> {
         let info: StoreInfo = read_json(&self.root.join("store.json"))?;
         Ok(info.experiment)
+    }
+
+    /// What the experiment asks its report for; `None` for a store made
+    /// before experiments could say (its report renders every paper table).
+    pub fn asks(&self) -> anyhow::Result<Option<Asks>> {
+        let info: StoreInfo = read_json(&self.root.join("store.json"))?;
+        Ok(info.asks)
+    }
+
+    /// Records what the experiment asks for (rewriting `store.json` only
+    /// when that changed).
+    pub fn record_asks(&self, asks: &Asks) -> anyhow::Result<()> {
+        let path = self.root.join("store.json");
+        let mut info: StoreInfo = read_json(&path)?;
+        if info.asks.as_ref() != Some(asks) {
+            info.asks = Some(asks.clone());
+            write_json(&path, &info)?;
+        }
+        Ok(())
     }
 
     /// Takes the store's exclusive lock, or says who holds it.
