@@ -21,6 +21,23 @@ pub fn gradient_reversal(x: &Tensor) -> Tensor {
     x.detach() * 2.0 - x
 }
 
+/// Eq. 15: the sentence vector `[batch, dim]` the discriminator reads, the
+/// shared features `[batch, seq, dim]` max-pooled over real characters (or,
+/// as the released code, over 80 positions of which the padding is zero).
+pub fn max_pool(shared: &Tensor, mask: &Tensor, pool: DiscriminatorPool) -> Tensor {
+    let padding = mask.logical_not().unsqueeze(2); // [batch, seq, 1]
+    let pooled = shared
+        .masked_fill(&padding, f64::NEG_INFINITY)
+        .amax([1], false);
+    if pool == DiscriminatorPool::Masked {
+        return pooled;
+    }
+    // The zero features of the positions up to 80 join the pool.
+    let lengths = mask.sum_dim_intlist([1i64].as_slice(), false, Kind::Int64);
+    let short = lengths.lt(RELEASED_LENGTH).unsqueeze(1); // [batch, 1]
+    pooled.where_self(&short.logical_not(), &pooled.clamp_min(0.0))
+}
+
 /// Eq. 15–17: max-pool the shared features over real characters, classify the task.
 #[derive(Debug)]
 pub struct TaskDiscriminator {
@@ -45,17 +62,13 @@ impl TaskDiscriminator {
 
     /// Task logits `[batch, 2]` from shared features `[batch, seq, dim]`.
     pub fn forward(&self, shared: &Tensor, mask: &Tensor) -> Tensor {
-        let padding = mask.logical_not().unsqueeze(2); // [batch, seq, 1]
-        let mut pooled = shared
-            .masked_fill(&padding, f64::NEG_INFINITY)
-            .amax([1], false); // eq. 15
-        if self.pool == DiscriminatorPool::Padded {
-            // The zero features of the positions up to 80 join the pool.
-            let lengths = mask.sum_dim_intlist([1i64].as_slice(), false, Kind::Int64);
-            let short = lengths.lt(RELEASED_LENGTH).unsqueeze(1); // [batch, 1]
-            pooled = pooled.where_self(&short.logical_not(), &pooled.clamp_min(0.0));
-        }
+        let pooled = max_pool(shared, mask, self.pool);
         self.classify.forward(&gradient_reversal(&pooled)) // eq. 16, before the softmax
+    }
+
+    /// How it pools the shared features.
+    pub fn pool(&self) -> DiscriminatorPool {
+        self.pool
     }
 
     /// Cross-entropy of the discriminator for a batch of one task (eq. 17).

@@ -34,4 +34,5 @@ pub mod killpoint;
 pub mod metrics;
 pub mod model;
 pub mod precision;
+pub mod probe;
 pub mod train;

@@ -276,6 +276,22 @@ impl Model {
         }
     }
 
+    /// The discriminator's view of each sentence (eq. 15): the shared
+    /// features, without dropout, max-pooled as its pool says — what a probe
+    /// of the shared space reads. `None` without a shared BiLSTM.
+    pub fn pooled_shared(&self, batch: &Batch) -> Option<Tensor> {
+        let shared = self.shared.as_ref()?;
+        let pool = self
+            .discriminator
+            .as_ref()
+            .map_or(Default::default(), |d| d.pool());
+        Some(tch::no_grad(|| {
+            let xs = cast(&self.embedding.forward(&batch.ids), self.compute);
+            let features = cast(&shared.forward(&xs, batch, false), Kind::Float);
+            crate::adversarial::max_pool(&features, &batch.mask, pool)
+        }))
+    }
+
     /// Viterbi tags of each sentence of the batch (eq. 12).
     pub fn decode(&self, task: Task, batch: &Batch) -> Vec<Vec<i64>> {
         tch::no_grad(|| {

@@ -122,8 +122,7 @@ fn init_then_compare_then_report_shows_the_comparison_and_no_unasked_table() {
     assert!(report.contains("## Comparisons"), "{report}");
     let row = report
         .lines()
-        .filter(|l| l.starts_with("| self-attention vs baseline |"))
-        .last()
+        .rfind(|l| l.starts_with("| self-attention vs baseline |"))
         .expect("the declared comparison's row");
     assert!(row.contains("reference +50.00 ruled out"), "{row}");
     for heading in ["## Table 5", "## Table 2", "## Table 3", "## Table 4"] {

@@ -151,3 +151,32 @@ fn aso_equals_deepsig_within_its_own_bootstrap_spread() {
         );
     }
 }
+
+#[test]
+fn wilson_intervals_equal_statsmodels() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/stats/proportion.json"
+    );
+    let text = std::fs::read_to_string(path).expect("the committed fixture");
+    let fixture: Value = serde_json::from_str(&text).expect("JSON");
+    let cases = fixture["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 5);
+    for c in cases {
+        let (k, n) = (
+            c["correct"].as_u64().expect("k"),
+            c["total"].as_u64().expect("n"),
+        );
+        let name = format!("{k}/{n}");
+        let (low, high) =
+            runner::stats::proportion::wilson(k as usize, n as usize).expect("an interval");
+        close(&name, "low", low, c["low"].as_f64().expect("low"), 1e-12);
+        close(
+            &name,
+            "high",
+            high,
+            c["high"].as_f64().expect("high"),
+            1e-12,
+        );
+    }
+}

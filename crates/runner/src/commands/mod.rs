@@ -12,6 +12,7 @@ pub mod fingerprint;
 pub mod init;
 pub mod migrate;
 pub mod predict;
+pub mod probe;
 pub mod report;
 pub mod run_one;
 pub mod status;
@@ -49,6 +50,10 @@ pub enum Command {
     BenchOne(bench::BenchOneArgs),
     /// Tag raw text (one sentence a line) with a finished run's best weights.
     Predict(predict::PredictArgs),
+    /// Freeze finished runs' shared encoders and measure how well a fresh
+    /// probe tells NER from CWS sentences (does adversarial training remove
+    /// task information?).
+    Probe(probe::ProbeArgs),
     /// Where every run of a results store stands: done, running, queued, failed.
     Status(status::StatusArgs),
     /// Copy the finished runs of one results store into another (e.g. the
@@ -79,6 +84,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status(args) => status::run(&args.results),
         Command::Collect(args) => crate::store::collect::run(&args.from, &args.into, &args.seeds),
         Command::Predict(args) => predict::run(&args),
+        Command::Probe(args) => probe::run(&args),
         Command::Migrate(args) => migrate::run(&args),
         Command::Fingerprint(args) => fingerprint::run(&args),
         Command::RunOne(args) => run_one::run(&args),

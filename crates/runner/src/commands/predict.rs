@@ -273,6 +273,36 @@ impl Tagger {
     }
 }
 
+impl Tagger {
+    /// The shared space's pooled view of each sentence (`[n, dim]`, in the
+    /// order given; [`Model::pooled_shared`]); `None` for a run without a
+    /// shared BiLSTM.
+    pub fn pooled_shared(&self, sentences: &[Vec<String>]) -> Option<Tensor> {
+        let ids: Vec<Vec<i64>> = sentences
+            .iter()
+            .map(|s| s.iter().map(|c| self.vocab.id(c)).collect())
+            .collect();
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(ids[i].len()));
+        let mut rows: Vec<(usize, Tensor)> = Vec::with_capacity(ids.len());
+        for group in order.chunks(64) {
+            let zeros: Vec<Vec<i64>> = group.iter().map(|&i| vec![0; ids[i].len()]).collect();
+            let batch: Vec<(&[i64], &[i64])> = group
+                .iter()
+                .zip(&zeros)
+                .map(|(&i, z)| (ids[i].as_slice(), z.as_slice()))
+                .collect();
+            let pooled = self.model.pooled_shared(&Batch::new(&batch, self.device))?;
+            for (k, &i) in group.iter().enumerate() {
+                rows.push((i, pooled.get(k as i64)));
+            }
+        }
+        rows.sort_by_key(|(i, _)| *i);
+        let rows: Vec<Tensor> = rows.into_iter().map(|(_, t)| t).collect();
+        Some(Tensor::stack(&rows, 0).to_device(Device::Cpu))
+    }
+}
+
 /// d_e, read from the embedding table's shape in the saved weights.
 fn embedding_dim(saved: &[(String, Tensor)]) -> Option<i64> {
     saved

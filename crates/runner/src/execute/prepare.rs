@@ -74,7 +74,7 @@ pub fn prepare(cfg: &DataConfig, transfer: bool, seed: u64) -> anyhow::Result<Pr
 
 /// The CWS training sentences a transfer run reads (normalised as the
 /// released code does when asked), recording their file; none otherwise.
-fn cws_sentences(
+pub fn cws_sentences(
     cfg: &DataConfig,
     transfer: bool,
     records: &mut Vec<FileRecord>,

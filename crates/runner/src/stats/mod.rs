@@ -16,6 +16,7 @@ pub mod bootstrap;
 pub mod holm;
 pub mod interval;
 pub mod power;
+pub mod proportion;
 pub mod sequential;
 
 pub use interval::{estimate, sign_flip_p, t_quantile, Estimate};
