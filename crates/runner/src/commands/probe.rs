@@ -20,7 +20,7 @@ use tch::{Device, Kind, Tensor};
 
 use super::predict::Tagger;
 use crate::plan::PlannedRun;
-use crate::store::{read_json, write_json};
+use crate::store::{read_json, write_json, ProbeRecord, PROBE};
 
 #[derive(Debug, clap::Args)]
 pub struct ProbeArgs {
@@ -33,21 +33,6 @@ pub struct ProbeArgs {
     /// Seed of the draw and of the probe's initial weights.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-}
-
-/// One run's probe, as `probe.json` records it.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct ProbeRecord {
-    pub variant: String,
-    pub lambda: Option<f64>,
-    pub seed: u64,
-    pub sentences: usize,
-    pub probe_seed: u64,
-    pub correct: usize,
-    pub total: usize,
-    pub accuracy: f64,
-    pub low: f64,
-    pub high: f64,
 }
 
 pub fn run(args: &ProbeArgs) -> anyhow::Result<()> {
@@ -73,7 +58,7 @@ pub fn run(args: &ProbeArgs) -> anyhow::Result<()> {
             record.low,
             record.high
         );
-        write_json(&dir.join("probe.json"), &record)?;
+        write_json(&dir.join(PROBE), &record)?;
         records.push(record);
     }
     print!("{}", summary(&records));

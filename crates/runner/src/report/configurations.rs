@@ -340,6 +340,7 @@ mod tests {
             epochs: polars::prelude::DataFrame::empty(),
             results,
             revisions: BTreeMap::new(),
+            probes: BTreeMap::new(),
             duplicates: Vec::new(),
         }
     }

@@ -26,6 +26,8 @@ pub struct Source {
     pub results: Vec<RunResult>,
     /// Run id → the code revision that trained it (the content of `DONE`).
     pub revisions: BTreeMap<String, String>,
+    /// Run id → its probe (`runner probe`), for the runs that have one.
+    pub probes: BTreeMap<String, crate::store::ProbeRecord>,
     /// Finished runs left out because an earlier source has the same run id.
     pub duplicates: Vec<String>,
 }
@@ -83,6 +85,13 @@ pub fn load(root: &Path) -> anyhow::Result<Source> {
     for r in &results {
         revisions.insert(r.id.clone(), store.completion(&r.id)?.revision);
     }
+    let mut probes = BTreeMap::new();
+    for r in &results {
+        let path = store.run_dir(&r.id).join(crate::store::PROBE);
+        if path.is_file() {
+            probes.insert(r.id.clone(), crate::store::read_json(&path)?);
+        }
+    }
     let runs = read_table(&root.join("runs.parquet"))?;
     let epochs = read_table(&root.join("epochs.parquet"))?;
     if runs.height() < results.len() {
@@ -104,6 +113,7 @@ pub fn load(root: &Path) -> anyhow::Result<Source> {
         epochs,
         results,
         revisions,
+        probes,
         duplicates: Vec::new(),
     })
 }

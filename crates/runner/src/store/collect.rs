@@ -89,7 +89,10 @@ impl Store {
         fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
         let mut done = from.completion(id)?;
         done.sha256.remove(WEIGHTS);
-        let names = std::iter::once("config.json").chain(FINISHED_FILES);
+        // A probe of the run (`runner probe`) goes with it when there is one.
+        let names = ["config.json", super::PROBE]
+            .into_iter()
+            .chain(FINISHED_FILES);
         for name in names.filter(|n| *n != WEIGHTS) {
             let source = from.run_dir(id).join(name);
             // A collected store holds `name.xz` already: copied as it is.

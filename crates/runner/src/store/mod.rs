@@ -294,6 +294,28 @@ pub struct RunResult {
     pub trained: Trained,
 }
 
+/// A finished run's probe of its shared space (`runner probe`), written
+/// beside its results after it finished.
+pub const PROBE: &str = "probe.json";
+
+/// What `runner probe` measured of one run: a fresh linear probe's held-out
+/// accuracy at telling NER from CWS sentences by their pooled shared
+/// features, with its 95% Wilson interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeRecord {
+    pub variant: String,
+    pub lambda: Option<f64>,
+    pub seed: u64,
+    /// Sentences drawn from each corpus (half fit the probe, half score it).
+    pub sentences: usize,
+    pub probe_seed: u64,
+    pub correct: usize,
+    pub total: usize,
+    pub accuracy: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
 /// An unfinished run's fingerprint, written when its training starts.
 pub const FINGERPRINT: &str = "fingerprint.json";
 

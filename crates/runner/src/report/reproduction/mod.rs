@@ -19,6 +19,7 @@ use crate::stats::{self, bootstrap::Bootstrap, holm, power, Estimate};
 use crate::store::RunResult;
 
 mod markdown;
+mod probe;
 mod sequential;
 mod views;
 
@@ -67,6 +68,7 @@ pub fn render(measured: &Measured, gold: &mut Gold, dir: &Path) -> anyhow::Resul
     md.push_str(&primary_table(&rows));
     md.push_str(&decidable(&rows));
     md.push_str(&sequential::section_of(measured)?);
+    md.push_str(&probe::section_of(measured));
     md.push_str(&notes_block(&notes));
     md.push_str(&sensitivity_tables(&rows));
     md.push_str(&budget_tables(&budget));

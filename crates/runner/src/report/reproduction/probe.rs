@@ -1,0 +1,135 @@
+//! Does the adversarial loss remove task information from the shared
+//! space? The probes of `runner probe` (a fresh linear classifier on the
+//! frozen encoder's pooled features, NER against CWS sentences), by λ, and
+//! each λ's paired per-seed difference from λ = 0, where the discriminator
+//! is never trained.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::Measured;
+use crate::stats;
+use crate::store::ProbeRecord;
+
+/// The section over every probe of the measured stores.
+pub(super) fn section_of(measured: &Measured) -> String {
+    let probes: Vec<&ProbeRecord> = measured
+        .sources
+        .iter()
+        .flat_map(|s| s.probes.values())
+        .collect();
+    section(&probes)
+}
+
+/// A row per variant and λ, or a line saying nothing was probed.
+fn section(probes: &[&ProbeRecord]) -> String {
+    let mut md = String::from("## Does the adversarial loss remove task information?\n\n");
+    // (variant, λ in thousandths) → seed → held-out accuracy (%).
+    let mut by: BTreeMap<(String, i64), BTreeMap<u64, f64>> = BTreeMap::new();
+    {
+        for p in probes {
+            let lambda = (p.lambda.unwrap_or(0.0) * 1000.0).round() as i64;
+            by.entry((p.variant.clone(), lambda))
+                .or_default()
+                .insert(p.seed, 100.0 * p.accuracy);
+        }
+    }
+    if by.is_empty() {
+        md.push_str("Not measured yet: no run in these results carries a probe. `runner probe RUN…` freezes a finished run's shared encoder and fits a fresh linear probe (the discriminator's form, on its max-pooled features) to tell NER from CWS sentences; `experiments/probe.toml` trains the full model at λ ∈ {0, 0.06, 1} for it. A discriminator's own accuracy near chance diagnoses nothing: at λ = 0 it is never trained.\n\n");
+        return md;
+    }
+    md.push_str("Held-out accuracy (%) of a fresh linear probe telling NER from CWS sentences by the frozen shared encoder's max-pooled features (chance: 50); Δ is the paired per-seed difference from λ = 0 of the same variant, with its 95% t interval.\n\n");
+    md.push_str("| variant | λ | seeds | accuracy | 95% interval | Δ from λ = 0 | 95% interval | reads |\n|:---|---:|---:|---:|---:|---:|---:|:---|\n");
+    for ((variant, lambda), seeds) in &by {
+        let values: Vec<f64> = seeds.values().copied().collect();
+        let level = stats::estimate(&values);
+        let zero = by.get(&(variant.clone(), 0)).filter(|_| *lambda != 0);
+        let deltas: Vec<f64> = zero.map_or(Vec::new(), |z| {
+            seeds
+                .iter()
+                .filter_map(|(s, a)| Some(a - z.get(s)?))
+                .collect()
+        });
+        let delta = stats::estimate(&deltas);
+        let _ = writeln!(
+            md,
+            "| {variant} | {} | {} | {} | {} | {} | {} | {} |",
+            *lambda as f64 / 1000.0,
+            values.len(),
+            level.map_or(format!("{:.1}", values[0]), |e| format!(
+                "{:.1} ± {:.1}",
+                e.mean, e.sd
+            )),
+            level.map_or("—".into(), |e| format!("[{:.1}, {:.1}]", e.low, e.high)),
+            delta.map_or("—".into(), |e| format!("{:+.1} ± {:.1}", e.mean, e.sd)),
+            delta.map_or("—".into(), |e| format!("[{:+.1}, {:+.1}]", e.low, e.high)),
+            delta.map_or("—", |e| reads(&e)),
+        );
+    }
+    md.push('\n');
+    md
+}
+
+/// What a difference from λ = 0 says, read from its interval.
+fn reads(e: &stats::Estimate) -> &'static str {
+    if e.high < 0.0 {
+        "lower: the loss removes task information"
+    } else if e.low > 0.0 {
+        "higher"
+    } else {
+        "undecided"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe(lambda: f64, seed: u64, accuracy: f64) -> ProbeRecord {
+        ProbeRecord {
+            variant: "full".into(),
+            lambda: Some(lambda),
+            seed,
+            sentences: 1000,
+            probe_seed: 1,
+            correct: (accuracy * 1000.0) as usize,
+            total: 1000,
+            accuracy,
+            low: accuracy - 0.02,
+            high: accuracy + 0.02,
+        }
+    }
+
+    #[test]
+    fn a_lower_accuracy_than_at_lambda_zero_on_every_seed_reads_lower() {
+        let records = [
+            probe(0.0, 1, 0.85),
+            probe(0.0, 2, 0.86),
+            probe(0.0, 3, 0.87),
+            probe(0.06, 1, 0.80),
+            probe(0.06, 2, 0.80),
+            probe(0.06, 3, 0.81),
+            probe(1.0, 1, 0.84),
+            probe(1.0, 2, 0.88),
+            probe(1.0, 3, 0.86),
+        ];
+        let md = section(&records.iter().collect::<Vec<_>>());
+        let row = |l: &str| {
+            md.lines()
+                .find(|r| r.starts_with(&format!("| full | {l} |")))
+                .expect(l)
+                .to_string()
+        };
+        assert!(
+            row("0.06").contains("| -5.7 ± 0.6 |")
+                && row("0.06").ends_with("lower: the loss removes task information |"),
+            "{md}"
+        );
+        assert!(row("1").ends_with("undecided |"), "{md}");
+        assert!(
+            row("0").contains("| 86.0 ± 1.0 |") && row("0").ends_with("— |"),
+            "{md}"
+        );
+        assert!(section(&[]).contains("Not measured yet"));
+    }
+}
