@@ -24,11 +24,12 @@ pub(super) fn section_of(measured: &Measured) -> String {
 /// A row per variant and λ, or a line saying nothing was probed.
 fn section(probes: &[&ProbeRecord]) -> String {
     let mut md = String::from("## Does the adversarial loss remove task information?\n\n");
-    // (variant, λ in thousandths) → seed → held-out accuracy (%).
-    let mut by: BTreeMap<(String, i64), BTreeMap<u64, f64>> = BTreeMap::new();
+    // (variant, λ in thousandths; none without a discriminator) → seed →
+    // held-out accuracy (%).
+    let mut by: BTreeMap<(String, Option<i64>), BTreeMap<u64, f64>> = BTreeMap::new();
     {
         for p in probes {
-            let lambda = (p.lambda.unwrap_or(0.0) * 1000.0).round() as i64;
+            let lambda = p.lambda.map(|l| (l * 1000.0).round() as i64);
             by.entry((p.variant.clone(), lambda))
                 .or_default()
                 .insert(p.seed, 100.0 * p.accuracy);
@@ -43,7 +44,9 @@ fn section(probes: &[&ProbeRecord]) -> String {
     for ((variant, lambda), seeds) in &by {
         let values: Vec<f64> = seeds.values().copied().collect();
         let level = stats::estimate(&values);
-        let zero = by.get(&(variant.clone(), 0)).filter(|_| *lambda != 0);
+        let zero = by
+            .get(&(variant.clone(), Some(0)))
+            .filter(|_| lambda.is_some_and(|l| l != 0));
         let deltas: Vec<f64> = zero.map_or(Vec::new(), |z| {
             seeds
                 .iter()
@@ -54,7 +57,7 @@ fn section(probes: &[&ProbeRecord]) -> String {
         let _ = writeln!(
             md,
             "| {variant} | {} | {} | {} | {} | {} | {} | {} |",
-            *lambda as f64 / 1000.0,
+            lambda.map_or("–".into(), |l| (l as f64 / 1000.0).to_string()),
             values.len(),
             level.map_or(format!("{:.1}", values[0]), |e| format!(
                 "{:.1} ± {:.1}",
