@@ -33,6 +33,14 @@ fn cached(relative: &str) -> PathBuf {
         .join(relative)
 }
 
+/// The row of setting `key` in `--explain`'s output.
+fn setting<'a>(shown: &'a str, key: &str) -> &'a str {
+    shown
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{key} ")))
+        .unwrap_or_else(|| panic!("a {key} row in {shown}"))
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().expect("a UTF-8 path")
 }
@@ -153,10 +161,7 @@ fn explain_names_the_preset_that_overrides_a_value_of_the_file() {
         .expect("the file sets epochs")
         + 1;
     let at = format!("experiments/weibo-released.toml:{line}");
-    let epochs = shown
-        .lines()
-        .find(|l| l.trim_start().starts_with("train.epochs "))
-        .expect("an epochs row");
+    let epochs = setting(&shown, "train.epochs");
     assert!(
         epochs.contains("140") && epochs.contains(&format!("preset released (over 200 at {at})")),
         "{epochs}"
@@ -167,15 +172,9 @@ fn explain_names_the_preset_that_overrides_a_value_of_the_file() {
     );
     // A value the file sets and nothing replaces names its line; one it
     // leaves alone is the default.
-    let lr = shown
-        .lines()
-        .find(|l| l.trim_start().starts_with("train.lr "))
-        .expect("lr");
+    let lr = setting(&shown, "train.lr");
     assert!(lr.contains("experiments/weibo-released.toml:"), "{lr}");
-    let precision = shown
-        .lines()
-        .find(|l| l.trim_start().starts_with("train.precision "))
-        .expect("precision");
+    let precision = setting(&shown, "train.precision");
     assert!(precision.trim_end().ends_with("default"), "{precision}");
     // --set wins over the preset, and says so.
     let flagged = runner(&[
@@ -189,10 +188,7 @@ fn explain_names_the_preset_that_overrides_a_value_of_the_file() {
         "epochs=150",
     ]);
     let flagged = String::from_utf8_lossy(&flagged.stdout);
-    let epochs = flagged
-        .lines()
-        .find(|l| l.trim_start().starts_with("train.epochs "))
-        .expect("an epochs row");
+    let epochs = setting(&flagged, "train.epochs");
     assert!(
         epochs.contains("150") && epochs.trim_end().ends_with("--set"),
         "{epochs}"

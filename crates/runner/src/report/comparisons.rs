@@ -88,6 +88,7 @@ fn row(source: &Source, c: &Comparison) -> (Vec<Cell>, Option<usize>) {
         return (
             vec![
                 name,
+                Cell::Text(deltas.len().to_string()),
                 stat(&xs),
                 stat(&ys),
                 Cell::Text(why),
