@@ -497,7 +497,7 @@ mod tests {
         assert!(c.data.cws_normalise);
         assert_eq!(
             (c.train.epochs, o.train.epochs),
-            (7, 30),
+            (7, TrainConfig::default().epochs),
             "the flag beside the preset wins"
         );
         let wrong = set(&[("preset", "sideways".into())]);
