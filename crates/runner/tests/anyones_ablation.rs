@@ -194,3 +194,50 @@ fn explain_names_the_preset_that_overrides_a_value_of_the_file() {
         "{epochs}"
     );
 }
+
+#[test]
+fn init_on_a_bad_file_names_its_line_and_leaves_no_experiment() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let corpus = dir.path().join("train.txt");
+    std::fs::write(&corpus, "我 B-PER\n们 I-PER\n\n好 X-Y-Z\n").expect("write");
+    let exp = dir.path().join("bad");
+    let output = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .current_dir(workspace())
+        .args([
+            "init",
+            s(&exp),
+            "--ner-train",
+            s(&corpus),
+            "--ner-test",
+            s(&corpus),
+        ])
+        .args(["--cws", s(&corpus), "--vectors", s(&corpus)])
+        .output()
+        .expect("the runner binary starts");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("train.txt:4: tag `X-Y-Z`"), "{stderr}");
+    assert!(
+        !exp.join("bad.toml").exists(),
+        "the experiment is removed again"
+    );
+    // An existing experiment is not replaced without --force.
+    std::fs::write(exp.join("bad.toml"), "kept").expect("write");
+    let again = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .args([
+            "init",
+            s(&exp),
+            "--ner-train",
+            s(&corpus),
+            "--ner-test",
+            s(&corpus),
+        ])
+        .output()
+        .expect("the runner binary starts");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force replaces it"));
+    assert_eq!(
+        std::fs::read_to_string(exp.join("bad.toml")).expect("kept"),
+        "kept"
+    );
+}
