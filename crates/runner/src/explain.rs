@@ -103,6 +103,26 @@ pub fn overrides(explained: &[Explained]) -> Vec<String> {
         .collect()
 }
 
+/// A variant's configuration flattened after each stage of settings.
+struct Flat {
+    defaults: BTreeMap<String, Value>,
+    file: BTreeMap<String, Value>,
+    preset: BTreeMap<String, Value>,
+    variant: BTreeMap<String, Value>,
+    flags: BTreeMap<String, Value>,
+}
+
+/// What places a variant's settings: its index and the file's lines, the
+/// flags, and the preset in force.
+struct Place<'a> {
+    v: &'a VariantSpec,
+    index: usize,
+    options: &'a plan::PlanOptions,
+    lines: &'a BTreeMap<String, usize>,
+    file: &'a str,
+    preset: Preset,
+}
+
 fn variant(
     spec: &ExperimentSpec,
     v: &VariantSpec,
@@ -112,63 +132,35 @@ fn variant(
     file: &str,
 ) -> anyhow::Result<Explained> {
     let stages = plan::variant_stages(spec, v, &options.set)?;
-    let flat = |c: &RunConfig| flatten(c);
-    let (defaults, in_file) = (flat(&stages.defaults), flat(&stages.file));
-    let (preset, in_variant) = (flat(&stages.preset_applied), flat(&stages.variant));
-    let flags = flat(&stages.flags);
-    let at = |line: usize| format!("{file}:{line}");
+    let flat = Flat {
+        defaults: flatten(&stages.defaults),
+        file: flatten(&stages.file),
+        preset: flatten(&stages.preset_applied),
+        variant: flatten(&stages.variant),
+        flags: flatten(&stages.flags),
+    };
+    let cx = Place {
+        v,
+        index,
+        options,
+        lines,
+        file,
+        preset: stages.preset,
+    };
+    let keys: std::collections::BTreeSet<&String> = flat
+        .defaults
+        .keys()
+        .chain(flat.flags.keys())
+        .chain(flat.preset.keys())
+        .collect();
     let mut settings = Vec::new();
     let mut overrides = Vec::new();
-    let keys: std::collections::BTreeSet<&String> = defaults
-        .keys()
-        .chain(flags.keys())
-        .chain(preset.keys())
-        .collect();
     for key in keys {
-        let file_line = file_line(lines, key);
-        let variant_line = lines
-            .iter()
-            .find(|(k, _)| {
-                k.strip_prefix(&format!("variant.{index}.set."))
-                    .is_some_and(|k| resolve(k) == key)
-            })
-            .map(|(_, line)| *line);
-        let changed =
-            |a: &BTreeMap<String, Value>, b: &BTreeMap<String, Value>| a.get(key) != b.get(key);
-        let flagged = options.set.iter().any(|(k, _)| resolve(k) == key);
-        let source = if flagged || changed(&flags, &in_variant) {
-            "--set".to_string()
-        } else if changed(&in_variant, &preset) {
-            format!(
-                "variant {:?} ({})",
-                v.name,
-                variant_line.map_or("set".into(), at)
-            )
-        } else if changed(&preset, &in_file) {
-            let name = format!("preset {}", preset_name(stages.preset));
-            if let Some(line) = file_line {
-                overrides.push(Override {
-                    variant: v.name.clone(),
-                    key: key.clone(),
-                    preset: stages.preset,
-                    file_value: shown(in_file.get(key)),
-                    value: shown(preset.get(key)),
-                    at: at(line),
-                });
-                format!("{name} (over {} at {})", shown(in_file.get(key)), at(line))
-            } else {
-                name
-            }
-        } else if let Some(line) = file_line {
-            at(line)
-        } else if changed(&in_file, &defaults) {
-            file.to_string()
-        } else {
-            "default".to_string()
-        };
+        let (source, replaced) = source_of(&cx, &flat, key);
+        overrides.extend(replaced);
         settings.push(Setting {
             key: key.clone(),
-            value: shown(flags.get(key)),
+            value: shown(flat.flags.get(key)),
             source,
         });
     }
@@ -180,12 +172,58 @@ fn variant(
         file,
         stages.preset,
     ));
-    grid_settings(spec, &flags, lines, file, &mut settings);
+    grid_settings(spec, &flat.flags, lines, file, &mut settings);
     Ok(Explained {
         variant: v.name.clone(),
         settings,
         overrides,
     })
+}
+
+/// The last stage that changed `key` (or the file line that states it),
+/// and the override when that stage is a preset replacing a file value.
+fn source_of(cx: &Place, flat: &Flat, key: &str) -> (String, Option<Override>) {
+    let at = |line: usize| format!("{}:{line}", cx.file);
+    let changed =
+        |a: &BTreeMap<String, Value>, b: &BTreeMap<String, Value>| a.get(key) != b.get(key);
+    let file_line = file_line(cx.lines, key);
+    if cx.options.set.iter().any(|(k, _)| resolve(k) == key) || changed(&flat.flags, &flat.variant)
+    {
+        return ("--set".into(), None);
+    }
+    if changed(&flat.variant, &flat.preset) {
+        let prefix = format!("variant.{}.set.", cx.index);
+        let line = cx
+            .lines
+            .iter()
+            .find(|(k, _)| k.strip_prefix(&prefix).is_some_and(|k| resolve(k) == key));
+        let place = line.map_or("set".into(), |(_, l)| at(*l));
+        return (format!("variant {:?} ({place})", cx.v.name), None);
+    }
+    if changed(&flat.preset, &flat.file) {
+        let name = format!("preset {}", preset_name(cx.preset));
+        let Some(line) = file_line else {
+            return (name, None);
+        };
+        let o = Override {
+            variant: cx.v.name.clone(),
+            key: key.to_string(),
+            preset: cx.preset,
+            file_value: shown(flat.file.get(key)),
+            value: shown(flat.preset.get(key)),
+            at: at(line),
+        };
+        return (
+            format!("{name} (over {} at {})", o.file_value, o.at),
+            Some(o),
+        );
+    }
+    let source = match file_line {
+        Some(line) => at(line),
+        None if changed(&flat.file, &flat.defaults) => cx.file.to_string(),
+        None => "default".into(),
+    };
+    (source, None)
 }
 
 /// The preset in force and who chose it: `--set`, the variant, the file's

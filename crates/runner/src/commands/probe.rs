@@ -79,18 +79,7 @@ fn probe_run(dir: &std::path::Path, args: &ProbeArgs) -> anyhow::Result<ProbeRec
         .files()?
         .ner_splits(config.data.mode, config.data.split_seed)?;
     let cws = crate::execute::prepare::cws_sentences(&config.data, true, &mut Vec::new())?;
-    let draw = |sentences: Vec<atner::data::Sentence>, salt: u64| {
-        let mut tokens: Vec<Vec<String>> = sentences
-            .into_iter()
-            .map(|s| s.tokens)
-            .filter(|t| !t.is_empty())
-            .collect();
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed * 2 + salt);
-        tokens.shuffle(&mut rng);
-        tokens.truncate(args.sentences);
-        tokens
-    };
-    let (ner, cws) = (draw(ner.train.sentences, 0), draw(cws, 1));
+    let (ner, cws) = (draw(ner.train.sentences, args, 0), draw(cws, args, 1));
     let n = ner.len().min(cws.len()) / 2 * 2;
     if n < 4 {
         bail!("too few sentences to probe ({n})");
@@ -102,15 +91,6 @@ fn probe_run(dir: &std::path::Path, args: &ProbeArgs) -> anyhow::Result<ProbeRec
     };
     let (ner, cws) = (pooled(&ner[..n])?, pooled(&cws[..n])?);
     let half = (n / 2) as i64;
-    let labels = |k: i64| {
-        Tensor::cat(
-            &[
-                Tensor::zeros([k], (Kind::Int64, Device::Cpu)),
-                Tensor::ones([k], (Kind::Int64, Device::Cpu)),
-            ],
-            0,
-        )
-    };
     let fit = Tensor::cat(&[ner.narrow(0, 0, half), cws.narrow(0, 0, half)], 0);
     let held = Tensor::cat(&[ner.narrow(0, half, half), cws.narrow(0, half, half)], 0);
     let score = atner::probe::fit_and_score(
@@ -132,6 +112,26 @@ fn probe_run(dir: &std::path::Path, args: &ProbeArgs) -> anyhow::Result<ProbeRec
         low,
         high,
     })
+}
+
+/// `--sentences` non-empty sentences of a corpus, drawn by `--seed` (`salt`
+/// keeps the two corpora's draws apart).
+fn draw(sentences: Vec<atner::data::Sentence>, args: &ProbeArgs, salt: u64) -> Vec<Vec<String>> {
+    let mut tokens: Vec<Vec<String>> = sentences
+        .into_iter()
+        .map(|s| s.tokens)
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed * 2 + salt);
+    tokens.shuffle(&mut rng);
+    tokens.truncate(args.sentences);
+    tokens
+}
+
+/// `k` NER labels (0) then `k` CWS labels (1).
+fn labels(k: i64) -> Tensor {
+    let cpu = (Kind::Int64, Device::Cpu);
+    Tensor::cat(&[Tensor::zeros([k], cpu), Tensor::ones([k], cpu)], 0)
 }
 
 /// Per variant and λ: mean ± sd over seeds and the t interval of the mean.
