@@ -24,33 +24,35 @@ pub(super) fn section_of(measured: &Measured) -> String {
 /// A row per variant and λ, or a line saying nothing was probed.
 fn section(probes: &[&ProbeRecord]) -> String {
     let mut md = String::from("## Does the adversarial loss remove task information?\n\n");
-    // (variant, λ in thousandths; none without a discriminator) → seed →
-    // held-out accuracy (%).
-    let mut by: BTreeMap<(String, Option<i64>), BTreeMap<u64, f64>> = BTreeMap::new();
-    {
-        for p in probes {
-            let lambda = p.lambda.map(|l| (l * 1000.0).round() as i64);
-            by.entry((p.variant.clone(), lambda))
-                .or_default()
-                .insert(p.seed, 100.0 * p.accuracy);
-        }
+    // (variant, λ in thousandths; none without a discriminator) → seed → probe.
+    let mut by: BTreeMap<(String, Option<i64>), BTreeMap<u64, &ProbeRecord>> = BTreeMap::new();
+    for p in probes {
+        let lambda = p.lambda.map(|l| (l * 1000.0).round() as i64);
+        by.entry((p.variant.clone(), lambda))
+            .or_default()
+            .insert(p.seed, p);
     }
     if by.is_empty() {
         md.push_str("Not measured yet: no run in these results carries a probe. `runner probe RUN…` freezes a finished run's shared encoder and fits a fresh linear probe (the discriminator's form, on its max-pooled features) to tell NER from CWS sentences; `experiments/probe.toml` trains the full model at λ ∈ {0, 0.06, 1} for it. A discriminator's own accuracy near chance diagnoses nothing: at λ = 0 it is never trained.\n\n");
         return md;
     }
-    md.push_str("Held-out accuracy (%) of a fresh linear probe telling NER from CWS sentences by the frozen shared encoder's max-pooled features (chance: 50); Δ is the paired per-seed difference from λ = 0 of the same variant, with its 95% t interval.\n\n");
+    md.push_str("Held-out accuracy (%) of a fresh linear probe telling NER from CWS sentences by the frozen shared encoder's max-pooled features (chance: 50), with the 95% t interval over seeds (one seed: the run's Wilson interval over its held-out sentences); Δ is the paired per-seed difference from λ = 0 of the same variant, with its 95% t interval.\n\n");
     md.push_str("| variant | λ | seeds | accuracy | 95% interval | Δ from λ = 0 | 95% interval | reads |\n|:---|---:|---:|---:|---:|---:|---:|:---|\n");
     for ((variant, lambda), seeds) in &by {
-        let values: Vec<f64> = seeds.values().copied().collect();
+        let accuracy: BTreeMap<u64, f64> = seeds
+            .iter()
+            .map(|(s, p)| (*s, 100.0 * p.accuracy))
+            .collect();
+        let values: Vec<f64> = accuracy.values().copied().collect();
         let level = stats::estimate(&values);
+        let one = seeds.values().next().filter(|_| seeds.len() == 1);
         let zero = by
             .get(&(variant.clone(), Some(0)))
             .filter(|_| lambda.is_some_and(|l| l != 0));
         let deltas: Vec<f64> = zero.map_or(Vec::new(), |z| {
-            seeds
+            accuracy
                 .iter()
-                .filter_map(|(s, a)| Some(a - z.get(s)?))
+                .filter_map(|(s, a)| Some(a - 100.0 * z.get(s)?.accuracy))
                 .collect()
         });
         let delta = stats::estimate(&deltas);
@@ -63,7 +65,12 @@ fn section(probes: &[&ProbeRecord]) -> String {
                 "{:.1} ± {:.1}",
                 e.mean, e.sd
             )),
-            level.map_or("—".into(), |e| format!("[{:.1}, {:.1}]", e.low, e.high)),
+            match (level, one) {
+                (Some(e), _) => format!("[{:.1}, {:.1}]", e.low, e.high),
+                (None, Some(p)) =>
+                    format!("[{:.1}, {:.1}] (Wilson)", 100.0 * p.low, 100.0 * p.high),
+                (None, None) => "—".into(),
+            },
             delta.map_or("—".into(), |e| format!("{:+.1} ± {:.1}", e.mean, e.sd)),
             delta.map_or("—".into(), |e| format!("[{:+.1}, {:+.1}]", e.low, e.high)),
             delta.map_or("—", |e| reads(&e)),
@@ -134,5 +141,10 @@ mod tests {
             "{md}"
         );
         assert!(section(&[]).contains("Not measured yet"));
+        let single = section(&[&probe(0.06, 1, 0.862)]);
+        assert!(
+            single.contains("| 86.2 | [84.2, 88.2] (Wilson) |"),
+            "{single}"
+        );
     }
 }
