@@ -351,7 +351,7 @@ pub fn flatten(config: &RunConfig) -> BTreeMap<String, Value> {
 /// `variant.2.set.train.lr`), with its line.
 fn key_lines(text: &str) -> Result<BTreeMap<String, usize>, String> {
     let table = DeTable::parse(text).map_err(|e| e.to_string())?;
-    let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let line = |offset: usize| crate::spec::line_at(text, offset);
     let mut out = BTreeMap::new();
     let mut stack: Vec<(String, &DeTable)> = vec![(String::new(), table.get_ref())];
     while let Some((prefix, table)) = stack.pop() {

@@ -181,6 +181,11 @@ impl Default for DecideSpec {
     }
 }
 
+/// The 1-based line of byte `offset` in `text` (a TOML span's start).
+pub fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
 /// A switchable part of the model (Table 5's columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -216,7 +221,7 @@ impl ExperimentSpec {
     /// Every `[[compare]]` names two different variants of the experiment;
     /// an error starts with the line it is on.
     pub fn check_compare(&self, text: &str) -> Result<(), String> {
-        let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let line = |offset: usize| line_at(text, offset);
         let variants: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
         for c in &self.compare {
             for name in [&c.a, &c.b] {

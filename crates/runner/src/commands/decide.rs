@@ -27,6 +27,9 @@ pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
     let spec = ExperimentSpec::load(file)?;
     refuse_unsupported(request, &spec)?;
     let mut decisions = declared(&spec, file)?;
+    // What the store records for its report: every variant, read once.
+    let explained = crate::explain::explain(&spec, file, &request.options)?;
+    let asks = sweep::asks(&spec, &explained);
     for n in decisions.design.looks() {
         let needed: BTreeSet<String> = decisions
             .claims
@@ -47,8 +50,7 @@ pub fn run(request: &SweepRequest) -> anyhow::Result<()> {
             }
         } else {
             let store = Store::open(&results, &spec.name)?;
-            let explained = crate::explain::explain(&spec, file, &round.options)?;
-            store.record_asks(&sweep::asks(&spec, &explained))?;
+            store.record_asks(&asks)?;
             store
         };
         let pending = runs
