@@ -35,6 +35,7 @@ pub fn main() -> ExitCode {
     use clap::Parser;
     restore_sigpipe();
     keep_freed_memory();
+    keep_compiled_kernels();
     let args = commands::Cli::parse();
     match commands::run(args) {
         Ok(()) => ExitCode::SUCCESS,
@@ -42,6 +43,26 @@ pub fn main() -> ExitCode {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Lets oneDNN keep the kernels it compiles for every tensor shape it meets.
+/// oneDNN (libtorch's LSTMs, and its bf16 matrix products) generates machine
+/// code per shape and caches it, 1,024 kernels by default; a WeiboNER epoch of
+/// the full model in bf16 meets more shapes than that (bucketed lengths × two
+/// tasks × forward, backward and evaluation), so the cache thrashes and every
+/// epoch compiles again: 14.3–15.0 s of training per epoch, against 11.1–12.3
+/// s from the second epoch on with room for 4,096 (Intel Xeon with AMX, one
+/// thread, BENCHMARKS.md, "bf16 on an Intel Xeon with AMX"). fp32 is
+/// unaffected (its matrix products are MKL's). Which kernel runs does not
+/// depend on the cache, so no number changes (the fingerprint is bit-identical).
+/// A value the user set is kept.
+fn keep_compiled_kernels() {
+    const VAR: &str = "ONEDNN_PRIMITIVE_CACHE_CAPACITY";
+    if std::env::var_os(VAR).is_none() {
+        // Called first thing in `main`, before any thread starts or oneDNN
+        // reads its settings (on first use).
+        std::env::set_var(VAR, "4096");
     }
 }
 
