@@ -6,7 +6,7 @@
 //! SighanNER rows use that experiment's sizes (d_h 140, batch 64 unless asked
 //! otherwise): the epoch time of `experiments/sighan.toml`.
 //!
-//! One measurement = one full training epoch (every NER batch, each followed by
+//! One measurement = the last of `epochs` full training epochs (every NER batch, each followed by
 //! a CWS batch for transfer variants) plus the scoring of dev and test, from
 //! the trainer's own epoch record: characters are real (unpadded) characters
 //! of both tasks.
@@ -47,13 +47,22 @@ pub struct Case {
 
 /// Measures each case in a child process; fp32 and bf16 of one setting run
 /// back to back, so that they are compared on the same machine state.
-pub fn run(cases: &[Case], threads: usize, device: &str) -> anyhow::Result<Vec<Measurement>> {
+pub fn run(
+    cases: &[Case],
+    threads: usize,
+    device: &str,
+    epochs: usize,
+) -> anyhow::Result<Vec<Measurement>> {
+    if epochs == 0 {
+        bail!("--epochs: at least one epoch is measured");
+    }
     let exe = std::env::current_exe().context("locating the runner binary")?;
     let mut all = Vec::new();
     for case in cases {
         let output = Command::new(&exe)
             .args(["bench-one", &serde_json::to_string(case)?])
             .args(["--threads", &threads.to_string(), "--device", device])
+            .args(["--epochs", &epochs.to_string()])
             .output()
             .context("starting runner bench-one")?;
         if !output.status.success() {
@@ -137,9 +146,9 @@ fn case_config(case: &Case) -> anyhow::Result<RunConfig> {
     Ok(cfg)
 }
 
-/// Trains one epoch of a case (+CTB6 for transfer variants) and prints a
-/// [`Measurement`] as JSON.
-pub fn one(case: &Case, threads: usize, device: &str) -> anyhow::Result<()> {
+/// Trains `epochs` epochs of a case (+CTB6 for transfer variants) and prints
+/// a [`Measurement`] of the last as JSON.
+pub fn one(case: &Case, threads: usize, device: &str, epochs: usize) -> anyhow::Result<()> {
     tch::set_num_threads(threads as i32);
     let cfg = case_config(case)?;
     let device = parse_device(device)?;
@@ -152,7 +161,10 @@ pub fn one(case: &Case, threads: usize, device: &str) -> anyhow::Result<()> {
         prepared.embedding.as_deref(),
         device,
     );
-    let record = trainer.epoch()?.clone();
+    let mut record = trainer.epoch()?.clone();
+    for _ in 1..epochs {
+        record = trainer.epoch()?.clone();
+    }
     // Every character an epoch's evaluation tags: dev, test, and the released
     // protocol's cut of test (timed in the same `eval_seconds`).
     let released = atner::train::released_cut(&prepared.data.ner_test, cfg.train.batch_size);

@@ -26,6 +26,10 @@ pub struct BenchArgs {
     /// cpu, cuda or auto.
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     pub device: DeviceArg,
+    /// Epochs to train; the last one is measured (the first pays one-off
+    /// costs: oneDNN compiles a kernel for every new shape it meets).
+    #[arg(long, default_value_t = 2)]
+    pub epochs: usize,
 }
 
 /// One measurement, in its own process.
@@ -37,6 +41,8 @@ pub struct BenchOneArgs {
     pub threads: usize,
     #[arg(long, value_enum)]
     pub device: DeviceArg,
+    #[arg(long)]
+    pub epochs: usize,
 }
 
 pub fn run_one(args: &BenchOneArgs) -> anyhow::Result<()> {
@@ -44,6 +50,7 @@ pub fn run_one(args: &BenchOneArgs) -> anyhow::Result<()> {
         &serde_json::from_str(&args.case)?,
         args.threads,
         args.device.name(),
+        args.epochs,
     )
 }
 
@@ -58,7 +65,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         chosen => chosen.iter().map(|p| p.precision()).collect(),
     };
     let cases = crate::bench::cases(&args.data, variants, &args.batch_sizes, &precisions)?;
-    let all = crate::bench::run(&cases, args.threads.unwrap_or(cores), args.device.name())?;
+    let threads = args.threads.unwrap_or(cores);
+    let all = crate::bench::run(&cases, threads, args.device.name(), args.epochs)?;
     println!("{}", crate::bench::HEADER);
     for m in &all {
         println!("{}", crate::bench::row(m));
