@@ -18,7 +18,7 @@ ref=${REFERENCE:-../shared/bench/ref_pytorch.py}
 python=${PYTHON:-.venv/bin/python}
 runner=${RUNNER:-target/debug/runner}
 data=data/cache
-[ -f "$data/weibo/weiboNER.conll.train" ] || "$runner" data fetch weibo ctb6_cws embeddings >&2
+[ -f "$data/weibo/weiboNER.conll.train" ] || "$runner" data fetch weibo ctb6 char-vec-50 >&2
 vectors=$(mktemp --suffix .txt)
 trap 'rm -f "$vectors"' EXIT
 xzcat "$data/embeddings/char_vec.txt.xz" > "$vectors"
