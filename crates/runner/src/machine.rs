@@ -3,8 +3,22 @@
 //! the thread count and the device. Kernels differ between CPUs in their
 //! summation order, so two machines can give one run id different numbers in
 //! the last digits, which training then amplifies; a run says where it came from.
+//! The environment variables that pin a kernel path are part of it: on one
+//! CPU they move the fingerprint's weight movements by up to 2e-4
+//! (BENCHMARKS.md, "The numerical fingerprint").
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+/// Environment variables that choose among libtorch's, MKL's or oneDNN's
+/// kernel paths, and so can change a run's numbers in the last digits.
+const KERNEL_VARIABLES: [&str; 4] = [
+    "ATEN_CPU_CAPABILITY",
+    "MKL_CBWR",
+    "MKL_ENABLE_INSTRUCTIONS",
+    "ONEDNN_MAX_CPU_ISA",
+];
 
 /// The flags that select a kernel path in MKL or oneDNN (or bf16 at all).
 const KERNEL_FLAGS: [&str; 14] = [
@@ -34,6 +48,10 @@ pub struct Machine {
     pub libtorch: String,
     pub threads: usize,
     pub device: String,
+    /// Of [`KERNEL_VARIABLES`], those set, with their values; empty (and
+    /// left out of the JSON) when none was, as for every run made before.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pins: BTreeMap<String, String>,
 }
 
 impl Machine {
@@ -50,6 +68,7 @@ impl Machine {
             libtorch: env!("ATNER_LIBTORCH_VERSION").to_string(),
             threads,
             device: device.to_string(),
+            pins: kernel_pins(|name| std::env::var(name).ok()),
         }
     }
 
@@ -59,14 +78,28 @@ impl Machine {
             1 => "1 thread".to_string(),
             n => format!("{n} threads"),
         };
+        let pins: String = self
+            .pins
+            .iter()
+            .map(|(name, value)| format!(", {name}={value}"))
+            .collect();
         format!(
-            "{} ({}), libtorch {}, {threads}, {}",
+            "{} ({}), libtorch {}, {threads}, {}{pins}",
             self.cpu,
             self.flags.join(" "),
             self.libtorch,
             self.device
         )
     }
+}
+
+/// The [`KERNEL_VARIABLES`] that `read` finds set (to anything but nothing).
+fn kernel_pins(read: impl Fn(&str) -> Option<String>) -> BTreeMap<String, String> {
+    KERNEL_VARIABLES
+        .iter()
+        .filter_map(|name| read(name).map(|value| (name.to_string(), value)))
+        .filter(|(_, value)| !value.is_empty())
+        .collect()
 }
 
 fn cpu_model() -> String {
@@ -94,5 +127,36 @@ mod tests {
             "the build script reads libtorch's version"
         );
         assert!(machine.label().contains("2 threads"), "{}", machine.label());
+    }
+
+    #[test]
+    fn kernel_pins_are_recorded_and_named_in_the_label() {
+        let env = |name: &str| match name {
+            "MKL_CBWR" => Some("AVX2".to_string()),
+            "ONEDNN_MAX_CPU_ISA" => Some(String::new()),
+            "OMP_NUM_THREADS" => Some("1".to_string()),
+            _ => None,
+        };
+        let pins = kernel_pins(env);
+        assert_eq!(
+            pins.into_iter().collect::<Vec<_>>(),
+            [("MKL_CBWR".to_string(), "AVX2".to_string())]
+        );
+        let mut machine = Machine::here(1, "cpu");
+        machine.pins = kernel_pins(env);
+        assert!(
+            machine.label().ends_with(", cpu, MKL_CBWR=AVX2"),
+            "{}",
+            machine.label()
+        );
+    }
+
+    #[test]
+    fn a_machine_without_pins_reads_and_writes_as_before() {
+        let before =
+            r#"{"cpu":"AMD EPYC","flags":["avx2"],"libtorch":"2.13.0","threads":1,"device":"cpu"}"#;
+        let machine: Machine = serde_json::from_str(before).unwrap();
+        assert!(machine.pins.is_empty());
+        assert_eq!(serde_json::to_string(&machine).unwrap(), before);
     }
 }

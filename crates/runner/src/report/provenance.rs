@@ -522,6 +522,7 @@ mod tests {
             libtorch: "2.13.0".into(),
             threads: 1,
             device: "cpu".into(),
+            pins: Default::default(),
         });
         let line = machines_line(&[&old, &new, &new]);
         assert_eq!(
