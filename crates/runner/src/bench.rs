@@ -6,8 +6,9 @@
 //! SighanNER rows use that experiment's sizes (d_h 140, batch 64 unless asked
 //! otherwise): the epoch time of `experiments/sighan.toml`.
 //!
-//! One measurement = the last of `epochs` full training epochs (every NER batch, each followed by
-//! a CWS batch for transfer variants) plus the scoring of dev and test, from
+//! One measurement = the last of `epochs` full training epochs (every NER
+//! batch, each followed by a CWS batch for transfer variants; the first epoch
+//! also pays oneDNN's kernel compilation) plus the scoring of dev and test, from
 //! the trainer's own epoch record: characters are real (unpadded) characters
 //! of both tasks.
 
@@ -215,4 +216,21 @@ pub fn row(m: &Measurement) -> String {
         m.epoch_seconds,
         m.peak_rss_mib
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_epochs_are_refused_before_anything_trains() {
+        let case = Case {
+            ner: "weibo".into(),
+            variant: Variant::Baseline,
+            batch_size: 20,
+            precision: Precision::Fp32,
+        };
+        let err = run(&[case], 1, "cpu", 0).expect_err("nothing to measure");
+        assert!(err.to_string().starts_with("--epochs"), "{err}");
+    }
 }
