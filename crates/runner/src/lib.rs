@@ -51,8 +51,8 @@ pub fn main() -> ExitCode {
 /// code per shape and caches it, 1,024 kernels by default; a WeiboNER epoch of
 /// the full model in bf16 meets more shapes than that (bucketed lengths × two
 /// tasks × forward, backward and evaluation), so the cache thrashes and every
-/// epoch compiles again: 14.3–15.0 s of training per epoch, against 11.1–12.3
-/// s from the second epoch on with room for 4,096 (Intel Xeon with AMX, one
+/// epoch compiles again: 13.5–14.4 s of training per epoch from the second
+/// on, against 10.5–12.2 s with room for 4,096 (Intel Xeon with AMX, one
 /// thread, BENCHMARKS.md, "bf16 on an Intel Xeon with AMX"). fp32 is
 /// unaffected (its matrix products are MKL's). Which kernel runs does not
 /// depend on the cache, so no number changes (the fingerprint is bit-identical).

@@ -4,8 +4,8 @@
 //! summation order, so two machines can give one run id different numbers in
 //! the last digits, which training then amplifies; a run says where it came from.
 //! The environment variables that pin a kernel path are part of it: on one
-//! CPU they move the fingerprint's weight movements by up to 2e-4
-//! (BENCHMARKS.md, "The numerical fingerprint").
+//! CPU they move the fingerprint's weight movements by up to 7e-4
+//! (`MKL_CBWR=COMPATIBLE`; BENCHMARKS.md, "The numerical fingerprint").
 
 use std::collections::BTreeMap;
 
